@@ -1,0 +1,277 @@
+//! The chunked transfer coding (RFC 9112 §7.1), as a pure function of the
+//! bytes received so far.
+//!
+//! ```text
+//! chunked-body   = *chunk last-chunk trailer-section CRLF
+//! chunk          = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+//! chunk-size     = 1*HEXDIG
+//! last-chunk     = 1*("0") [ chunk-ext ] CRLF
+//! chunk-ext      = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+//! trailer-section = *( field-line CRLF )
+//! ```
+//!
+//! The walk can resume from the last complete chunk it saw (`ChunkedProgress`),
+//! so a large body arriving in many reads is scanned once, not once per read.
+//! Line endings must be CRLF: a lenient chunk parser is a classic smuggling
+//! vector, so bare LF and bare CR are refused.
+
+use crate::head::Reject;
+
+/// Where a previous walk stopped: always at the start of a chunk-size line.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkedProgress {
+  /// Offset in the body bytes of the next chunk-size line.
+  pub offset: usize,
+  /// Decoded body bytes before that offset.
+  pub body_len: u64,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ChunkedStatus {
+  /// More bytes are needed; resume from here next time.
+  Partial(ChunkedProgress),
+  /// The body is complete: `consumed` encoded bytes, `body_len` decoded bytes.
+  Complete { consumed: usize, body_len: u64 },
+  Invalid(Reject),
+}
+
+/// Where decoded body bytes go: the request arena or a heap vector.
+pub trait ByteSink {
+  fn put(&mut self, bytes: &[u8]);
+}
+
+impl ByteSink for Vec<u8> {
+  fn put(&mut self, bytes: &[u8]) {
+    self.extend_from_slice(bytes);
+  }
+}
+
+impl ByteSink for bumpalo::collections::Vec<'_, u8> {
+  fn put(&mut self, bytes: &[u8]) {
+    self.extend_from_slice(bytes);
+  }
+}
+
+/// Longest chunk-size line, extensions included, and longest trailer section
+/// we accept: both are metadata, never payload.
+const MAX_CHUNK_LINE: usize = 4096;
+const MAX_TRAILER_SECTION: usize = 8192;
+
+/// Walks a chunked body in `encoded` from `from`. With a `sink`, the chunk
+/// data is written to it (call it once, on a body known to be complete).
+/// `max_body` bounds the decoded size: past it the answer is 413.
+pub fn walk_chunked(
+  encoded: &[u8],
+  from: ChunkedProgress,
+  max_body: u64,
+  mut sink: Option<&mut dyn ByteSink>,
+) -> ChunkedStatus {
+  let mut progress = from;
+  loop {
+    let line_start = progress.offset;
+    let (size, data_start) = match chunk_size_line(&encoded[line_start..]) {
+      LineStatus::Partial => return ChunkedStatus::Partial(progress),
+      LineStatus::Invalid(reject) => return ChunkedStatus::Invalid(reject),
+      LineStatus::Complete { size, len } => (size, line_start + len),
+    };
+    if size == 0 {
+      return match trailer_section(&encoded[data_start..]) {
+        LineStatus::Partial => ChunkedStatus::Partial(progress),
+        LineStatus::Invalid(reject) => ChunkedStatus::Invalid(reject),
+        LineStatus::Complete { len, .. } => {
+          ChunkedStatus::Complete { consumed: data_start + len, body_len: progress.body_len }
+        }
+      };
+    }
+    let body_len = match progress.body_len.checked_add(size) {
+      Some(total) if total <= max_body => total,
+      _ => return ChunkedStatus::Invalid(Reject::new(413, "chunked body exceeds maxBodySize")),
+    };
+    let data_end = match usize::try_from(size).ok().and_then(|s| data_start.checked_add(s)) {
+      Some(end) => end,
+      None => return ChunkedStatus::Invalid(Reject::new(413, "chunk too large")),
+    };
+    if encoded.len() < data_end + 2 {
+      // Even when the data is there, the CRLF after it must be seen before
+      // the chunk counts; check what has arrived of it already.
+      if encoded.len() > data_end && encoded[data_end] != b'\r'
+        || encoded.len() > data_end + 1 && encoded[data_end + 1] != b'\n'
+      {
+        return ChunkedStatus::Invalid(Reject::bad_request("chunk data not followed by CRLF"));
+      }
+      return ChunkedStatus::Partial(progress);
+    }
+    if &encoded[data_end..data_end + 2] != b"\r\n" {
+      return ChunkedStatus::Invalid(Reject::bad_request("chunk data not followed by CRLF"));
+    }
+    if let Some(sink) = sink.as_deref_mut() {
+      sink.put(&encoded[data_start..data_end]);
+    }
+    progress = ChunkedProgress { offset: data_end + 2, body_len };
+  }
+}
+
+enum LineStatus {
+  Partial,
+  Complete { size: u64, len: usize },
+  Invalid(Reject),
+}
+
+/// `chunk-size [ chunk-ext ] CRLF`: the size in hex, extensions ignored but
+/// checked for characters that have no business in them.
+fn chunk_size_line(bytes: &[u8]) -> LineStatus {
+  let mut size: u64 = 0;
+  let mut digits = 0;
+  let mut i = 0;
+  while i < bytes.len() {
+    let b = bytes[i];
+    let digit = match b {
+      b'0'..=b'9' => b - b'0',
+      b'a'..=b'f' => b - b'a' + 10,
+      b'A'..=b'F' => b - b'A' + 10,
+      _ => break,
+    };
+    // Shifting in one more hex digit would lose the top bits.
+    if size > (u64::MAX >> 4) {
+      return LineStatus::Invalid(Reject::bad_request("chunk size overflows"));
+    }
+    size = (size << 4) | u64::from(digit);
+    digits += 1;
+    i += 1;
+  }
+  if i == bytes.len() {
+    return if i > MAX_CHUNK_LINE { too_long() } else { LineStatus::Partial };
+  }
+  if digits == 0 {
+    return LineStatus::Invalid(Reject::bad_request("invalid chunk size"));
+  }
+  // After the size: optional extensions (";" ...) then CRLF.
+  match bytes[i] {
+    b'\r' => {}
+    b';' | b' ' | b'\t' => {
+      while i < bytes.len() && bytes[i] != b'\r' {
+        let b = bytes[i];
+        if b == b'\n' || (b < 0x20 && b != b'\t') || b == 0x7f {
+          return LineStatus::Invalid(Reject::bad_request("invalid chunk extension"));
+        }
+        i += 1;
+        if i > MAX_CHUNK_LINE {
+          return too_long();
+        }
+      }
+      if i == bytes.len() {
+        return LineStatus::Partial;
+      }
+    }
+    _ => return LineStatus::Invalid(Reject::bad_request("invalid chunk size")),
+  }
+  match bytes.get(i + 1) {
+    None => LineStatus::Partial,
+    Some(b'\n') => LineStatus::Complete { size, len: i + 2 },
+    Some(_) => LineStatus::Invalid(Reject::bad_request("bare CR in chunk line")),
+  }
+}
+
+fn too_long() -> LineStatus {
+  LineStatus::Invalid(Reject::bad_request("chunk line too long"))
+}
+
+/// `trailer-section CRLF`: header lines (discarded) and the final blank line.
+fn trailer_section(bytes: &[u8]) -> LineStatus {
+  let mut line_start = 0;
+  loop {
+    let mut i = line_start;
+    while i < bytes.len() && bytes[i] != b'\r' {
+      let b = bytes[i];
+      if b == b'\n' || (b < 0x20 && b != b'\t') || b == 0x7f {
+        return LineStatus::Invalid(Reject::bad_request("invalid trailer field"));
+      }
+      i += 1;
+    }
+    if i > MAX_TRAILER_SECTION {
+      return LineStatus::Invalid(Reject::new(431, "trailer section too large"));
+    }
+    match (bytes.get(i), bytes.get(i + 1)) {
+      (None, _) | (Some(_), None) => return LineStatus::Partial,
+      (Some(b'\r'), Some(b'\n')) => {}
+      _ => return LineStatus::Invalid(Reject::bad_request("bare CR in trailer section")),
+    }
+    if i == line_start {
+      return LineStatus::Complete { size: 0, len: i + 2 };
+    }
+    if !bytes[line_start..i].contains(&b':') {
+      return LineStatus::Invalid(Reject::bad_request("invalid trailer field"));
+    }
+    line_start = i + 2;
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn decode(encoded: &[u8]) -> Result<(usize, Vec<u8>), u16> {
+    let mut body = Vec::new();
+    match walk_chunked(encoded, ChunkedProgress::default(), u64::MAX, Some(&mut body)) {
+      ChunkedStatus::Complete { consumed, body_len } => {
+        assert_eq!(body_len as usize, body.len());
+        Ok((consumed, body))
+      }
+      ChunkedStatus::Partial(_) => Err(0),
+      ChunkedStatus::Invalid(reject) => Err(reject.status),
+    }
+  }
+
+  const BODY: &[u8] = b"5\r\nHello\r\n7;ext=1\r\n, World\r\n0\r\nX-Trailer: t\r\n\r\n";
+
+  #[test]
+  fn decodes_chunks_and_skips_extensions_and_trailers() {
+    assert_eq!(decode(BODY), Ok((BODY.len(), b"Hello, World".to_vec())));
+    let mut with_next = BODY.to_vec();
+    with_next.extend_from_slice(b"GET / HTTP/1.1\r\n");
+    assert_eq!(decode(&with_next), Ok((BODY.len(), b"Hello, World".to_vec())));
+  }
+
+  #[test]
+  fn every_prefix_is_partial() {
+    for end in 0..BODY.len() {
+      assert_eq!(decode(&BODY[..end]), Err(0), "prefix of {end} bytes");
+    }
+  }
+
+  #[test]
+  fn resumes_from_progress() {
+    let mut progress = ChunkedProgress::default();
+    for end in 0..BODY.len() {
+      match walk_chunked(&BODY[..end], progress, u64::MAX, None) {
+        ChunkedStatus::Partial(next) => {
+          assert!(next.offset >= progress.offset);
+          progress = next;
+        }
+        other => panic!("prefix {end}: {other:?}"),
+      }
+    }
+    assert_eq!(
+      walk_chunked(BODY, progress, u64::MAX, None),
+      ChunkedStatus::Complete { consumed: BODY.len(), body_len: 12 }
+    );
+  }
+
+  #[test]
+  fn rejects_malformed_framing() {
+    assert_eq!(decode(b"5\r\nHelloXX0\r\n\r\n"), Err(400), "data not followed by CRLF");
+    assert_eq!(decode(b"5\nHello\r\n0\r\n\r\n"), Err(400), "bare LF after size");
+    assert_eq!(decode(b"5\rHello\r\n0\r\n\r\n"), Err(400), "bare CR after size");
+    assert_eq!(decode(b"x\r\n"), Err(400), "not hex");
+    assert_eq!(decode(b"-5\r\n"), Err(400), "negative");
+    assert_eq!(decode(b"0x5\r\n"), Err(400), "0x prefix");
+    assert_eq!(decode(b"1ffffffffffffffff\r\n"), Err(400), "overflow");
+    assert_eq!(decode(b"0\r\nbad trailer\r\n\r\n"), Err(400), "trailer without colon");
+  }
+
+  #[test]
+  fn enforces_the_body_limit() {
+    let status = walk_chunked(b"10\r\n", ChunkedProgress::default(), 15, None);
+    assert_eq!(status, ChunkedStatus::Invalid(Reject::new(413, "chunked body exceeds maxBodySize")));
+  }
+}

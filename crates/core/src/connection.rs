@@ -1,0 +1,493 @@
+//! One client connection: its reusable buffers, the request being framed, the
+//! requests handed out and not yet answered (kept in request order), and the
+//! bytes waiting to be written.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::time::Instant;
+
+use bumpalo::Bump;
+use mio::net::TcpStream;
+
+use crate::arena::ArenaPool;
+use crate::batch::{Batch, RequestId};
+use crate::chunked::ByteSink;
+use crate::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
+use crate::head::{Reject, MAX_HEADERS};
+use crate::response::{
+  error_response, kind, raw_response_closes, write_body_head, Answer, ConnectionHeader, CONTENT_TYPES,
+  CONTINUE_RESPONSE,
+};
+
+/// How much one `read` asks the kernel for.
+pub const READ_CHUNK: usize = 16 * 1024;
+/// Requests of one connection handed out and not yet answered; past this the
+/// connection is not read until answers come back (pipelining backpressure).
+pub const MAX_IN_FLIGHT_PER_CONNECTION: usize = 256;
+/// Output queued for a peer that does not read; past this no more of its
+/// requests are framed until the output drains.
+pub const MAX_PENDING_WRITE: usize = 4 * 1024 * 1024;
+
+/// What the connection is still willing to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+  /// Reading and serving requests.
+  Open,
+  /// No new requests (close requested, error sent, server draining): finish
+  /// what is owed, then close.
+  Finishing,
+  /// Everything owed was written and our side is shut: the peer's remaining
+  /// bytes are read and dropped until it closes or `until` passes, so that
+  /// it reads our last response instead of a reset.
+  Lingering { until: Instant },
+}
+
+/// Shared, per-turn inputs a connection needs to frame and answer.
+pub struct TurnContext<'a> {
+  pub limits: Limits,
+  pub arenas: &'a mut ArenaPool,
+  pub batch: &'a mut Batch,
+  pub date: &'a [u8],
+  pub now: Instant,
+}
+
+/// A request handed out and not yet written back.
+struct InFlight {
+  seq: u32,
+  arena: Option<Bump>,
+  keep_alive: bool,
+  is_head_method: bool,
+  http_1_0: bool,
+  /// An answer that came back before the answers to earlier requests.
+  early_answer: Option<(Vec<u8>, bool)>,
+  /// "METHOD path" for the arena trace; only kept while tracing.
+  trace_label: Option<String>,
+}
+
+pub struct Connection {
+  pub socket: TcpStream,
+  pub fd: i32,
+  pub remote_port: u16,
+  pub id: u32,
+  pub generation: u32,
+  pub phase: Phase,
+  /// Edge-triggered readiness: the socket may hold unread bytes.
+  pub readable: bool,
+  /// The peer shut its sending side (read returned 0).
+  pub peer_closed: bool,
+  read_buf: Vec<u8>,
+  /// Bytes of `read_buf` before this offset have been framed already.
+  read_start: usize,
+  progress: FrameProgress,
+  continue_sent: bool,
+  reading_arena: Option<Bump>,
+  /// When the first byte of the request being read arrived (a total deadline).
+  pub request_started: Option<Instant>,
+  /// When the connection last had nothing to do.
+  pub idle_since: Instant,
+  write_buf: Vec<u8>,
+  write_pos: usize,
+  next_seq: u32,
+  in_flight: VecDeque<InFlight>,
+}
+
+/// How reading ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ReadOutcome {
+  /// Nothing more to read now (or reading is paused).
+  Drained,
+  /// The connection is broken: close it without writing.
+  Broken,
+}
+
+impl Connection {
+  pub fn new(socket: TcpStream, id: u32, generation: u32, buffers: (Vec<u8>, Vec<u8>), now: Instant) -> Self {
+    let fd = raw_fd(&socket);
+    let remote_port = socket.peer_addr().map(|a| a.port()).unwrap_or(0);
+    Connection {
+      socket,
+      fd,
+      remote_port,
+      id,
+      generation,
+      phase: Phase::Open,
+      readable: false,
+      peer_closed: false,
+      read_buf: buffers.0,
+      read_start: 0,
+      progress: FrameProgress::default(),
+      continue_sent: false,
+      reading_arena: None,
+      request_started: None,
+      idle_since: now,
+      write_buf: buffers.1,
+      write_pos: 0,
+      next_seq: 0,
+      in_flight: VecDeque::new(),
+    }
+  }
+
+  /// Gives back the reusable parts (buffers, arenas) for the pools.
+  pub fn into_parts(mut self, arenas: &mut ArenaPool) -> (Vec<u8>, Vec<u8>) {
+    if let Some(arena) = self.reading_arena.take() {
+      arenas.give_back_untraced(arena);
+    }
+    for request in self.in_flight.drain(..) {
+      if let Some(arena) = request.arena {
+        arenas.give_back_untraced(arena);
+      }
+    }
+    self.read_buf.clear();
+    self.write_buf.clear();
+    (self.read_buf, self.write_buf)
+  }
+
+  pub fn has_unwritten_output(&self) -> bool {
+    self.write_pos < self.write_buf.len()
+  }
+
+  pub fn has_partial_request(&self) -> bool {
+    self.read_start < self.read_buf.len()
+  }
+
+  pub fn in_flight_count(&self) -> usize {
+    self.in_flight.len()
+  }
+
+  /// Whether nothing is owed and nothing is arriving.
+  pub fn is_idle(&self) -> bool {
+    self.in_flight.is_empty() && !self.has_unwritten_output() && !self.has_partial_request()
+  }
+
+  /// Whether more requests may be framed now (else: backpressure).
+  fn may_take_requests(&self) -> bool {
+    self.phase == Phase::Open
+      && self.in_flight.len() < MAX_IN_FLIGHT_PER_CONNECTION
+      && self.write_buf.len() - self.write_pos < MAX_PENDING_WRITE
+  }
+
+  /// Whether the reactor should read (and frame) now.
+  pub fn wants_read(&self, batch_has_room: bool) -> bool {
+    self.readable
+      && !self.peer_closed
+      && (matches!(self.phase, Phase::Lingering { .. }) || (self.may_take_requests() && batch_has_room))
+  }
+
+  /// Reads what the socket holds and frames every complete request into the
+  /// batch. Stops at `WouldBlock` (the socket is drained), at EOF, or when
+  /// backpressure says no more requests for now.
+  pub fn read_and_frame(&mut self, ctx: &mut TurnContext, batch_has_room: impl Fn(&Batch) -> bool) -> ReadOutcome {
+    // Requests left in the buffer by an earlier pause come first.
+    self.frame_requests(ctx);
+    while self.wants_read(batch_has_room(ctx.batch)) {
+      if let Phase::Lingering { .. } = self.phase {
+        // Discard: our side is done, we only wait for the peer's close.
+        self.read_start = 0;
+        self.read_buf.clear();
+      }
+      if self.read_buf.capacity() - self.read_buf.len() < READ_CHUNK / 4 {
+        self.make_room();
+      }
+      let len = self.read_buf.len();
+      let spare = self.read_buf.capacity() - len;
+      self.read_buf.resize(len + spare, 0);
+      match self.socket.read(&mut self.read_buf[len..]) {
+        Ok(0) => {
+          // EOF: the peer will send nothing more. What it sent already is
+          // still answered (a half-closed client waits for its responses).
+          self.read_buf.truncate(len);
+          self.peer_closed = true;
+          self.readable = false;
+        }
+        Ok(n) => {
+          self.read_buf.truncate(len + n);
+          if self.request_started.is_none() && self.phase == Phase::Open {
+            self.request_started = Some(ctx.now);
+          }
+          self.frame_requests(ctx);
+        }
+        // Would block "errors" are the OS's way of saying that the
+        // connection is not actually ready to perform this I/O operation.
+        Err(ref err) if would_block(err) => {
+          self.read_buf.truncate(len);
+          self.readable = false;
+        }
+        Err(ref err) if interrupted(err) => self.read_buf.truncate(len),
+        Err(_) => {
+          self.read_buf.truncate(len);
+          return ReadOutcome::Broken;
+        }
+      }
+    }
+    ReadOutcome::Drained
+  }
+
+  /// Moves unframed bytes to the front, or grows the buffer when they fill it.
+  fn make_room(&mut self) {
+    if self.read_start > 0 {
+      self.read_buf.drain(..self.read_start);
+      self.read_start = 0;
+    }
+    if self.read_buf.capacity() - self.read_buf.len() < READ_CHUNK / 4 {
+      self.read_buf.reserve(READ_CHUNK.max(self.read_buf.len()));
+    }
+  }
+
+  /// Frames every complete request at the front of the unframed bytes.
+  fn frame_requests(&mut self, ctx: &mut TurnContext) {
+    while self.may_take_requests() && self.read_start < self.read_buf.len() {
+      if self.reading_arena.is_none() {
+        self.reading_arena = ctx.arenas.take();
+      }
+      let Connection { read_buf, read_start, progress, reading_arena, .. } = self;
+      let pending = &read_buf[*read_start..];
+      let mut heap_table = Vec::new();
+      let status = frame_request(pending, ctx.limits, progress, || match reading_arena.as_ref() {
+        Some(arena) => arena.alloc_slice_fill_copy(MAX_HEADERS, httparse::EMPTY_HEADER),
+        None => {
+          heap_table.resize(MAX_HEADERS, httparse::EMPTY_HEADER);
+          &mut heap_table[..]
+        }
+      });
+      match status {
+        FrameStatus::Partial => {
+          self.on_partial_request();
+          return;
+        }
+        FrameStatus::Invalid(reject) => {
+          self.reject(reject, ctx);
+          return;
+        }
+        FrameStatus::Complete(request) => {
+          // The arena (header index, decoded body) now belongs to this
+          // request until its response is written.
+          let arena = self.reading_arena.take();
+          let pending = &self.read_buf[self.read_start..];
+          let id = RequestId { conn: self.id, generation: self.generation, seq: self.next_seq };
+          if request.is_chunked() {
+            match arena.as_ref() {
+              Some(arena) => {
+                let mut body = bumpalo::collections::Vec::new_in(arena);
+                decode_body(pending, &request, &mut body as &mut dyn ByteSink);
+                ctx.batch.push(id, self.fd, self.remote_port, pending, &request, Some(&body));
+              }
+              None => {
+                let mut body = Vec::new();
+                decode_body(pending, &request, &mut body as &mut dyn ByteSink);
+                ctx.batch.push(id, self.fd, self.remote_port, pending, &request, Some(&body));
+              }
+            }
+          } else {
+            ctx.batch.push(id, self.fd, self.remote_port, pending, &request, None);
+          }
+          let head = request.head;
+          let trace_label = ctx.arenas.is_tracing().then(|| {
+            format!(
+              "{} {}",
+              String::from_utf8_lossy(head.method.of_buf(pending)),
+              String::from_utf8_lossy(head.path.of_buf(pending))
+            )
+          });
+          self.in_flight.push_back(InFlight {
+            seq: self.next_seq,
+            arena,
+            keep_alive: head.keep_alive,
+            is_head_method: head.is_head_method,
+            http_1_0: head.minor_version == 0,
+            early_answer: None,
+            trace_label,
+          });
+          self.next_seq = self.next_seq.wrapping_add(1);
+          self.read_start += request.len;
+          self.progress = FrameProgress::default();
+          self.continue_sent = false;
+          self.request_started = if self.read_start < self.read_buf.len() { Some(ctx.now) } else { None };
+          if !head.keep_alive {
+            // Nothing after a closing request is ever served.
+            self.phase = Phase::Finishing;
+          }
+        }
+      }
+    }
+    if self.read_start == self.read_buf.len() {
+      self.read_start = 0;
+      self.read_buf.clear();
+    }
+  }
+
+  fn on_partial_request(&mut self) {
+    if let Some(arena) = self.reading_arena.as_mut() {
+      // Only the header index lived there; it is rebuilt on the next try.
+      arena.reset();
+    }
+    // `Expect: 100-continue`: once the head is in and nothing is owed before
+    // it, tell the client to send the body.
+    if let Some(head) = self.progress.head {
+      if head.expect_continue && !self.continue_sent && head.minor_version == 1 && self.in_flight.is_empty() {
+        self.continue_sent = true;
+        self.write_buf.extend_from_slice(CONTINUE_RESPONSE);
+      }
+    }
+  }
+
+  /// Answers an unacceptable request with its error status after everything
+  /// owed before it, and serves nothing more on this connection.
+  pub fn reject(&mut self, reject: Reject, ctx: &mut TurnContext) {
+    let response = error_response(reject.status, reject.reason, ctx.date);
+    self.phase = Phase::Finishing;
+    self.read_start = self.read_buf.len();
+    self.request_started = None;
+    if let Some(arena) = self.reading_arena.take() {
+      ctx.arenas.give_back_untraced(arena);
+    }
+    if self.in_flight.is_empty() {
+      self.write_buf.extend_from_slice(&response);
+    } else {
+      self.in_flight.push_back(InFlight {
+        seq: self.next_seq,
+        arena: None,
+        keep_alive: false,
+        is_head_method: false,
+        http_1_0: false,
+        early_answer: Some((response, true)),
+        trace_label: None,
+      });
+      self.next_seq = self.next_seq.wrapping_add(1);
+    }
+  }
+
+  /// Takes the embedder's answer to one of this connection's requests.
+  /// Answers are written strictly in request order; an early one waits.
+  pub fn accept_answer(&mut self, answer: &Answer, ctx: &mut TurnContext) {
+    let Some(front) = self.in_flight.front() else { return };
+    let index = answer.id.seq.wrapping_sub(front.seq) as usize;
+    if index >= self.in_flight.len() || self.in_flight[index].early_answer.is_some() {
+      return; // stale or duplicate: the request is gone or already answered
+    }
+    if index == 0 {
+      let request = self.in_flight.pop_front().unwrap();
+      let closes = encode_answer(&mut self.write_buf, answer, &request, ctx.date);
+      self.finish_request(request, closes, ctx);
+    } else {
+      let mut bytes = Vec::with_capacity(answer.bytes.len() + 160);
+      let closes = encode_answer(&mut bytes, answer, &self.in_flight[index], ctx.date);
+      self.in_flight[index].early_answer = Some((bytes, closes));
+    }
+    // Answers that arrived early and are now next in line.
+    while let Some((bytes, closes)) = self.in_flight.front_mut().and_then(|r| r.early_answer.take()) {
+      let request = self.in_flight.pop_front().unwrap();
+      self.write_buf.extend_from_slice(&bytes);
+      self.finish_request(request, closes, ctx);
+    }
+  }
+
+  fn finish_request(&mut self, request: InFlight, closes: bool, ctx: &mut TurnContext) {
+    if let Some(arena) = request.arena {
+      ctx.arenas.give_back(arena, request.trace_label.as_deref());
+    }
+    if closes {
+      self.phase = Phase::Finishing;
+      // Requests pipelined behind a closing response are never answered.
+      for later in self.in_flight.drain(..) {
+        if let Some(arena) = later.arena {
+          ctx.arenas.give_back_untraced(arena);
+        }
+      }
+    }
+    if self.in_flight.is_empty() && !self.has_partial_request() {
+      self.idle_since = ctx.now;
+    }
+  }
+
+  /// Writes queued output until done or the socket is full.
+  pub fn flush(&mut self) -> io::Result<()> {
+    while self.write_pos < self.write_buf.len() {
+      match self.socket.write(&self.write_buf[self.write_pos..]) {
+        Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+        Ok(n) => self.write_pos += n,
+        Err(ref err) if would_block(err) => return Ok(()),
+        Err(ref err) if interrupted(err) => {}
+        Err(err) => return Err(err),
+      }
+    }
+    self.write_pos = 0;
+    self.write_buf.clear();
+    if self.write_buf.capacity() > MAX_PENDING_WRITE {
+      self.write_buf.shrink_to(READ_CHUNK);
+    }
+    Ok(())
+  }
+
+  /// Whether the connection has nothing more to do and should now begin its
+  /// (lingering) close.
+  pub fn is_done(&self) -> bool {
+    self.phase == Phase::Finishing && self.in_flight.is_empty() && !self.has_unwritten_output()
+  }
+
+  /// Shuts our sending side; the peer's leftovers are drained until `until`.
+  pub fn start_lingering(&mut self, until: Instant) {
+    let _ = self.socket.shutdown(Shutdown::Write);
+    self.phase = Phase::Lingering { until };
+    self.readable = true;
+  }
+
+  /// Stops taking requests (graceful shutdown); what is owed is still sent.
+  pub fn stop_taking_requests(&mut self) {
+    if self.phase == Phase::Open {
+      self.phase = Phase::Finishing;
+      self.read_start = self.read_buf.len();
+      self.request_started = None;
+    }
+  }
+}
+
+/// Encodes one answer into `out`; returns whether the connection closes
+/// after it.
+fn encode_answer(out: &mut Vec<u8>, answer: &Answer, request: &InFlight, date: &[u8]) -> bool {
+  let mut closes = !request.keep_alive || answer.kind & kind::CLOSE != 0;
+  match answer.kind & kind::MASK {
+    kind::BODY => {
+      let content_type = CONTENT_TYPES
+        .get(((answer.kind >> kind::CONTENT_TYPE_SHIFT) & 0xff) as usize)
+        .copied()
+        .unwrap_or(CONTENT_TYPES[0]);
+      let connection = if closes {
+        ConnectionHeader::Close
+      } else if request.http_1_0 {
+        ConnectionHeader::KeepAlive
+      } else {
+        ConnectionHeader::None
+      };
+      write_body_head(out, date, content_type, answer.bytes.len(), connection);
+      if !request.is_head_method {
+        out.extend_from_slice(answer.bytes);
+      }
+    }
+    _ => {
+      closes |= raw_response_closes(answer.bytes);
+      out.extend_from_slice(answer.bytes);
+    }
+  }
+  closes
+}
+
+pub fn would_block(err: &io::Error) -> bool {
+  err.kind() == io::ErrorKind::WouldBlock
+}
+
+pub fn interrupted(err: &io::Error) -> bool {
+  err.kind() == io::ErrorKind::Interrupted
+}
+
+#[cfg(unix)]
+fn raw_fd(socket: &TcpStream) -> i32 {
+  use std::os::fd::AsRawFd;
+  socket.as_raw_fd()
+}
+
+#[cfg(windows)]
+fn raw_fd(socket: &TcpStream) -> i32 {
+  use std::os::windows::io::AsRawSocket;
+  socket.as_raw_socket() as i32
+}

@@ -1,0 +1,245 @@
+//! Framing: where one request ends and the next begins in the bytes a
+//! connection has received, whatever way they were split into reads.
+//!
+//! A pure function of the bytes so far plus a small `FrameProgress` that lets
+//! it resume without rescanning (V's framing is tested the same way: feed
+//! every prefix, expect "incomplete" until the last byte).
+
+use crate::chunked::{walk_chunked, ByteSink, ChunkedProgress, ChunkedStatus};
+use crate::head::{find_head_end, parse_head, BodyFraming, HeadStatus, Reject, RequestHead};
+use crate::span::Span;
+
+/// The limits framing enforces.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+  /// Longest request head (request line + fields), V's `max_request_buffer_size`.
+  pub max_head: usize,
+  /// Longest body, decoded.
+  pub max_body: u64,
+}
+
+/// What framing learned about the request at the front of the buffer, kept
+/// between reads.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FrameProgress {
+  /// Bytes already searched for the end of the head.
+  head_scanned: usize,
+  /// The head, once complete.
+  pub head: Option<RequestHead>,
+  chunked: ChunkedProgress,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum FrameStatus {
+  /// Read more. `head` says whether the head is already complete (for
+  /// `Expect: 100-continue`).
+  Partial,
+  /// One whole request: its head and its (still encoded) body.
+  Complete(FramedRequest),
+  Invalid(Reject),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FramedRequest {
+  pub head: RequestHead,
+  /// The body as it sits in the buffer (chunked encoding included).
+  pub body: Span,
+  /// Bytes this request occupies in the buffer, leading empty lines included.
+  pub len: usize,
+}
+
+impl FramedRequest {
+  pub fn is_chunked(&self) -> bool {
+    self.head.body == BodyFraming::Chunked
+  }
+}
+
+/// Frames the request at the start of `buf`. `header_table` is called for the
+/// scratch space of the header index only when a complete head is parsed.
+pub fn frame_request<'b, 't>(
+  buf: &'b [u8],
+  limits: Limits,
+  progress: &mut FrameProgress,
+  header_table: impl FnOnce() -> &'t mut [httparse::Header<'b>],
+) -> FrameStatus
+where
+  'b: 't,
+{
+  let head = match progress.head {
+    Some(head) => head,
+    None => {
+      // Look for the blank line first: a head trickling in byte by byte
+      // is then parsed once, not once per read.
+      let from = progress.head_scanned.saturating_sub(3);
+      if find_head_end(buf, from).is_none() {
+        progress.head_scanned = buf.len();
+        return if buf.len() > limits.max_head {
+          FrameStatus::Invalid(Reject::new(431, "request head exceeds maxRequestBufferSize"))
+        } else {
+          FrameStatus::Partial
+        };
+      }
+      match parse_head(buf, header_table()) {
+        HeadStatus::Partial => {
+          progress.head_scanned = buf.len();
+          return if buf.len() > limits.max_head {
+            FrameStatus::Invalid(Reject::new(431, "request head exceeds maxRequestBufferSize"))
+          } else {
+            FrameStatus::Partial
+          };
+        }
+        HeadStatus::Invalid(reject) => return FrameStatus::Invalid(reject),
+        HeadStatus::Complete(head) => {
+          if head.len - head.start > limits.max_head {
+            return FrameStatus::Invalid(Reject::new(431, "request head exceeds maxRequestBufferSize"));
+          }
+          progress.head = Some(head);
+          head
+        }
+      }
+    }
+  };
+  let body_start = head.len;
+  match head.body {
+    BodyFraming::None => complete(head, Span { start: body_start, len: 0 }),
+    BodyFraming::Length(length) => {
+      if length > limits.max_body {
+        return FrameStatus::Invalid(Reject::new(413, "Content-Length exceeds maxBodySize"));
+      }
+      let length = length as usize;
+      if buf.len() - body_start < length {
+        FrameStatus::Partial
+      } else {
+        complete(head, Span { start: body_start, len: length })
+      }
+    }
+    BodyFraming::Chunked => match walk_chunked(&buf[body_start..], progress.chunked, limits.max_body, None) {
+      ChunkedStatus::Partial(next) => {
+        progress.chunked = next;
+        FrameStatus::Partial
+      }
+      ChunkedStatus::Invalid(reject) => FrameStatus::Invalid(reject),
+      ChunkedStatus::Complete { consumed, .. } => complete(head, Span { start: body_start, len: consumed }),
+    },
+  }
+}
+
+fn complete(head: RequestHead, body: Span) -> FrameStatus {
+  FrameStatus::Complete(FramedRequest { head, body, len: body.end() })
+}
+
+/// Writes the decoded body of a complete request to `sink`.
+pub fn decode_body(buf: &[u8], request: &FramedRequest, sink: &mut dyn ByteSink) {
+  let encoded = request.body.of_buf(buf);
+  if request.is_chunked() {
+    let status = walk_chunked(encoded, ChunkedProgress::default(), u64::MAX, Some(sink));
+    debug_assert!(matches!(status, ChunkedStatus::Complete { .. }));
+  } else {
+    sink.put(encoded);
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::head::MAX_HEADERS;
+
+  const LIMITS: Limits = Limits { max_head: 8192, max_body: 1 << 20 };
+
+  /// Frames `buf` from scratch, as a connection that just received it would.
+  fn frame(buf: &[u8]) -> FrameStatus {
+    let mut table = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    frame_request(buf, LIMITS, &mut FrameProgress::default(), || &mut table)
+  }
+
+  /// Frames `buf` as it arrives one byte at a time, keeping progress.
+  fn frame_bytewise(buf: &[u8]) -> (usize, FrameStatus) {
+    let mut progress = FrameProgress::default();
+    for end in 1..=buf.len() {
+      let mut table = [httparse::EMPTY_HEADER; MAX_HEADERS];
+      let status = frame_request(&buf[..end], LIMITS, &mut progress, || &mut table);
+      if status != FrameStatus::Partial {
+        return (end, status);
+      }
+    }
+    (buf.len(), FrameStatus::Partial)
+  }
+
+  fn body_of(buf: &[u8], status: FrameStatus) -> Vec<u8> {
+    match status {
+      FrameStatus::Complete(request) => {
+        let mut body = Vec::new();
+        decode_body(buf, &request, &mut body);
+        body
+      }
+      other => panic!("expected a complete request, got {other:?}"),
+    }
+  }
+
+  const REQUESTS: [&[u8]; 4] = [
+    b"GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+    b"POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello=world",
+    b"POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+    b"\r\nGET /old HTTP/1.0\r\n\r\n",
+  ];
+
+  #[test]
+  fn every_prefix_is_incomplete_until_the_last_byte() {
+    for raw in REQUESTS {
+      for end in 0..raw.len() {
+        assert_eq!(frame(&raw[..end]), FrameStatus::Partial, "{:?} cut at {end}", String::from_utf8_lossy(raw));
+      }
+      match frame(raw) {
+        FrameStatus::Complete(request) => assert_eq!(request.len, raw.len()),
+        other => panic!("{other:?}"),
+      }
+      let (end, status) = frame_bytewise(raw);
+      assert_eq!(end, raw.len());
+      assert!(matches!(status, FrameStatus::Complete(r) if r.len == raw.len()));
+    }
+  }
+
+  #[test]
+  fn bodies_are_decoded() {
+    assert_eq!(body_of(REQUESTS[1], frame(REQUESTS[1])), b"hello=world");
+    assert_eq!(body_of(REQUESTS[2], frame(REQUESTS[2])), b"abcde");
+  }
+
+  #[test]
+  fn pipelined_requests_split_anywhere() {
+    let stream: Vec<u8> = REQUESTS.iter().flat_map(|r| r.iter().copied()).collect();
+    // Every way of cutting the stream in two reads yields the same requests.
+    for cut in 0..=stream.len() {
+      let mut received = Vec::new();
+      let mut start = 0;
+      let mut progress = FrameProgress::default();
+      let mut lens = Vec::new();
+      for chunk in [&stream[..cut], &stream[cut..]] {
+        received.extend_from_slice(chunk);
+        loop {
+          let mut table = [httparse::EMPTY_HEADER; MAX_HEADERS];
+          match frame_request(&received[start..], LIMITS, &mut progress, || &mut table) {
+            FrameStatus::Complete(request) => {
+              lens.push(request.len);
+              start += request.len;
+              progress = FrameProgress::default();
+            }
+            FrameStatus::Partial => break,
+            FrameStatus::Invalid(reject) => panic!("cut {cut}: {reject:?}"),
+          }
+        }
+      }
+      let expected: Vec<usize> = REQUESTS.iter().map(|r| r.len()).collect();
+      assert_eq!(lens, expected, "cut at {cut}");
+    }
+  }
+
+  #[test]
+  fn limits_are_enforced() {
+    let mut big = b"GET / HTTP/1.1\r\nHost: a\r\nX: ".to_vec();
+    big.resize(9000, b'a');
+    assert!(matches!(frame(&big), FrameStatus::Invalid(Reject { status: 431, .. })));
+    let huge = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2000000\r\n\r\n";
+    assert!(matches!(frame(huge), FrameStatus::Invalid(Reject { status: 413, .. })));
+  }
+}

@@ -1,0 +1,22 @@
+//! The engine of fasthttp: an HTTP/1.1 server core that knows nothing of
+//! Node.js. Bytes come in through a `mio` reactor, are framed into requests
+//! (`head` + `chunked` + `framing`), handed to an embedder in batches
+//! (`batch`), and the embedder's answers are written back in request order
+//! (`response`, `connection`). Each request's scratch memory lives in a pooled
+//! `bumpalo` arena (`arena`).
+
+pub mod chunked;
+pub mod framing;
+pub mod head;
+pub mod span;
+pub mod arena;
+pub mod batch;
+pub mod connection;
+pub mod date;
+pub mod reactor;
+pub mod response;
+pub mod server;
+
+pub use batch::{Batch, RequestId};
+pub use reactor::{Embedder, ShutdownMode};
+pub use server::{EngineConfig, Family, ServerHandle};

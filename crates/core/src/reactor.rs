@@ -1,0 +1,458 @@
+//! The event loop of one I/O thread: a `mio` poll over its listener, its
+//! connections and a waker, read top to bottom once per turn:
+//!
+//! 1. wait for events (at most until the next once-a-second sweep);
+//! 2. accept, read and frame whatever is ready into this turn's batch;
+//! 3. take the embedder's answers from the inbox and queue them in order;
+//! 4. write each touched connection once; close the finished ones;
+//! 5. hand the batch to the embedder, unless an earlier one is still queued.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use mio::net::{TcpListener, TcpStream};
+use mio::{Events, Interest, Poll, Token, Waker};
+
+use crate::arena::ArenaPool;
+use crate::batch::Batch;
+use crate::connection::{interrupted, would_block, Connection, Phase, ReadOutcome, TurnContext};
+use crate::date::{http_date, HTTP_DATE_LEN};
+use crate::framing::Limits;
+use crate::head::Reject;
+use crate::response::answers;
+
+const LISTENER: Token = Token(usize::MAX - 1);
+const WAKER: Token = Token(usize::MAX - 2);
+
+/// Connection ids carry the I/O thread's index in their top bits so that an
+/// answer finds its thread without a lookup.
+pub const THREAD_SHIFT: u32 = 24;
+const SLOT_MASK: u32 = (1 << THREAD_SHIFT) - 1;
+
+/// Past this many requests (or bytes) in the batch waiting for the embedder,
+/// reading pauses until JS catches up, so a stalled JS thread never makes
+/// memory grow without bound.
+pub const MAX_BATCH_REQUESTS: usize = 4096;
+pub const MAX_BATCH_BYTES: usize = 64 * 1024 * 1024;
+/// How long a closing connection waits for the peer to go away.
+pub const LINGER: Duration = Duration::from_secs(2);
+/// Buffers kept for reuse per I/O thread.
+const BUFFER_POOL_MAX: usize = 1024;
+/// Timeouts are checked this often.
+const SWEEP_INTERVAL: Duration = Duration::from_millis(500);
+
+/// What the embedder (the Node binding) receives from an I/O thread.
+pub trait Embedder: Send + Sync + 'static {
+  /// A batch of requests. Called on the I/O thread; must not block.
+  fn deliver(&self, thread: u32, batch: Batch);
+  /// The thread has stopped (`error` if it died of a panic or an I/O error).
+  fn stopped(&self, thread: u32, error: Option<String>);
+}
+
+/// Settings an I/O thread runs with.
+#[derive(Debug, Clone, Copy)]
+pub struct ReactorSettings {
+  pub limits: Limits,
+  pub request_timeout: Duration,
+  pub idle_timeout: Duration,
+  pub max_connections: usize,
+  pub prealloc: bool,
+  pub arena_trace: bool,
+}
+
+/// Commands from other threads to one I/O thread.
+#[derive(Default)]
+pub struct Inbox {
+  /// Answer records (see `response`), appended by `respond`.
+  pub answers: Vec<u8>,
+  pub shutdown: Option<ShutdownMode>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShutdownMode {
+  /// Stop accepting, finish what is owed, then stop.
+  Graceful,
+  /// Close every connection now and stop.
+  Immediate,
+}
+
+/// The part of an I/O thread other threads talk to.
+pub struct ThreadShared {
+  pub inbox: Mutex<Inbox>,
+  pub waker: Waker,
+  /// A batch was handed to the embedder and not yet consumed.
+  pub batch_in_flight: AtomicBool,
+}
+
+impl ThreadShared {
+  /// Queues answers (and, with `batch_done`, says the last batch was
+  /// consumed), then wakes the thread once.
+  pub fn post_answers(&self, records: &[u8], batch_done: bool) {
+    if !records.is_empty() {
+      self.inbox.lock().unwrap_or_else(|e| e.into_inner()).answers.extend_from_slice(records);
+    }
+    if batch_done {
+      self.batch_in_flight.store(false, Ordering::Release);
+    }
+    let _ = self.waker.wake();
+  }
+
+  pub fn post_shutdown(&self, mode: ShutdownMode) {
+    let mut inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+    if inbox.shutdown != Some(ShutdownMode::Immediate) {
+      inbox.shutdown = Some(mode);
+    }
+    drop(inbox);
+    let _ = self.waker.wake();
+  }
+}
+
+/// One I/O thread's state.
+pub struct Reactor {
+  index: u32,
+  poll: Poll,
+  listener: Option<TcpListener>,
+  shared: Arc<ThreadShared>,
+  embedder: Arc<dyn Embedder>,
+  settings: ReactorSettings,
+  connections: Vec<Option<Connection>>,
+  generations: Vec<u32>,
+  free_slots: Vec<usize>,
+  open_connections: usize,
+  accept_paused: bool,
+  arenas: ArenaPool,
+  buffer_pool: Vec<(Vec<u8>, Vec<u8>)>,
+  batch: Batch,
+  /// Connections to service again this turn (answers came, pause lifted).
+  touched: Vec<usize>,
+  /// Connections that stopped reading because the batch was full.
+  waiting_for_batch_room: Vec<usize>,
+  answers_scratch: Vec<u8>,
+  draining: bool,
+  date: [u8; HTTP_DATE_LEN],
+  next_sweep: Instant,
+}
+
+impl Reactor {
+  pub fn new(
+    index: u32,
+    listener: TcpListener,
+    embedder: Arc<dyn Embedder>,
+    settings: ReactorSettings,
+  ) -> io::Result<(Reactor, Arc<ThreadShared>)> {
+    let poll = Poll::new()?;
+    let waker = Waker::new(poll.registry(), WAKER)?;
+    let shared = Arc::new(ThreadShared {
+      inbox: Mutex::new(Inbox::default()),
+      waker,
+      batch_in_flight: AtomicBool::new(false),
+    });
+    let mut listener = listener;
+    poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
+    let reactor = Reactor {
+      index,
+      poll,
+      listener: Some(listener),
+      shared: shared.clone(),
+      embedder,
+      settings,
+      connections: Vec::new(),
+      generations: Vec::new(),
+      free_slots: Vec::new(),
+      open_connections: 0,
+      accept_paused: false,
+      arenas: ArenaPool::new(settings.prealloc, settings.arena_trace),
+      buffer_pool: Vec::new(),
+      batch: Batch::default(),
+      touched: Vec::new(),
+      waiting_for_batch_room: Vec::new(),
+      answers_scratch: Vec::new(),
+      draining: false,
+      date: http_date(SystemTime::now()),
+      next_sweep: Instant::now() + SWEEP_INTERVAL,
+    };
+    Ok((reactor, shared))
+  }
+
+  /// Runs until shut down and every connection is closed.
+  pub fn run(&mut self) -> io::Result<()> {
+    let mut events = Events::with_capacity(1024);
+    loop {
+      let timeout = if self.touched.is_empty() {
+        self.next_sweep.saturating_duration_since(Instant::now())
+      } else {
+        Duration::ZERO // work left from the last turn
+      };
+      if let Err(err) = self.poll.poll(&mut events, Some(timeout)) {
+        if interrupted(&err) {
+          continue;
+        }
+        return Err(err);
+      }
+      let now = Instant::now();
+      for event in events.iter() {
+        match event.token() {
+          LISTENER => self.accept(now),
+          WAKER => {}
+          Token(slot) => {
+            if let Some(conn) = self.connections.get_mut(slot).and_then(Option::as_mut) {
+              if event.is_readable() || event.is_read_closed() || event.is_error() {
+                conn.readable = true;
+              }
+              self.touched.push(slot);
+            }
+          }
+        }
+      }
+      self.take_inbox(now);
+      if self.batch_has_room() && !self.waiting_for_batch_room.is_empty() {
+        self.touched.append(&mut self.waiting_for_batch_room);
+      }
+      self.service_touched(now);
+      if now >= self.next_sweep {
+        self.sweep(now);
+      }
+      self.hand_over_batch();
+      if self.draining && self.open_connections == 0 {
+        return Ok(());
+      }
+    }
+  }
+
+  fn batch_has_room(&self) -> bool {
+    self.batch.len() < MAX_BATCH_REQUESTS && self.batch.data.len() < MAX_BATCH_BYTES
+  }
+
+  fn accept(&mut self, now: Instant) {
+    while !self.accept_paused {
+      let Some(listener) = self.listener.as_ref() else { return };
+      if self.open_connections >= self.settings.max_connections {
+        // `maxConnections`: leave the rest in the kernel's backlog until a
+        // connection closes.
+        self.accept_paused = true;
+        return;
+      }
+      match listener.accept() {
+        Ok((socket, _)) => self.add_connection(socket, now),
+        Err(ref err) if would_block(err) => return,
+        Err(ref err) if interrupted(err) => {}
+        // ECONNABORTED, EMFILE and friends: this one is lost, the listener
+        // is fine. (On EMFILE the next readiness event retries.)
+        Err(_) => return,
+      }
+    }
+  }
+
+  fn add_connection(&mut self, mut socket: TcpStream, now: Instant) {
+    let _ = socket.set_nodelay(true);
+    let slot = match self.free_slots.pop() {
+      Some(slot) => slot,
+      None => {
+        self.connections.push(None);
+        self.generations.push(0);
+        self.connections.len() - 1
+      }
+    };
+    if slot as u32 > SLOT_MASK {
+      return; // 16M connections on one thread: refuse (the socket closes)
+    }
+    if self
+      .poll
+      .registry()
+      .register(&mut socket, Token(slot), Interest::READABLE | Interest::WRITABLE)
+      .is_err()
+    {
+      self.free_slots.push(slot);
+      return;
+    }
+    let buffers = self.buffer_pool.pop().unwrap_or_default();
+    let id = (self.index << THREAD_SHIFT) | slot as u32;
+    let conn = Connection::new(socket, id, self.generations[slot], buffers, now);
+    self.connections[slot] = Some(conn);
+    self.open_connections += 1;
+    // Data may already be waiting; the edge for it may have come before
+    // registration.
+    self.connections[slot].as_mut().unwrap().readable = true;
+    self.touched.push(slot);
+  }
+
+  fn take_inbox(&mut self, now: Instant) {
+    let shutdown = {
+      let mut inbox = self.shared.inbox.lock().unwrap_or_else(|e| e.into_inner());
+      std::mem::swap(&mut inbox.answers, &mut self.answers_scratch);
+      inbox.shutdown.take()
+    };
+    let records = std::mem::take(&mut self.answers_scratch);
+    let mut ctx = TurnContext {
+      limits: self.settings.limits,
+      arenas: &mut self.arenas,
+      batch: &mut self.batch,
+      date: &self.date,
+      now,
+    };
+    for answer in answers(&records) {
+      let slot = (answer.id.conn & SLOT_MASK) as usize;
+      if answer.id.conn >> THREAD_SHIFT != self.index {
+        continue;
+      }
+      if let Some(conn) = self.connections.get_mut(slot).and_then(Option::as_mut) {
+        if conn.generation == answer.id.generation {
+          conn.accept_answer(&answer, &mut ctx);
+          self.touched.push(slot);
+        }
+      }
+    }
+    self.answers_scratch = records;
+    self.answers_scratch.clear();
+    match shutdown {
+      Some(ShutdownMode::Graceful) => self.begin_drain(),
+      Some(ShutdownMode::Immediate) => {
+        self.begin_drain();
+        for slot in 0..self.connections.len() {
+          self.close(slot);
+        }
+      }
+      None => {}
+    }
+  }
+
+  /// Graceful shutdown: no new connections, no new requests; connections
+  /// close as soon as they owe nothing.
+  fn begin_drain(&mut self) {
+    if self.draining {
+      return;
+    }
+    self.draining = true;
+    if let Some(mut listener) = self.listener.take() {
+      let _ = self.poll.registry().deregister(&mut listener);
+    }
+    for slot in 0..self.connections.len() {
+      if let Some(conn) = self.connections[slot].as_mut() {
+        conn.stop_taking_requests();
+        self.touched.push(slot);
+      }
+    }
+  }
+
+  /// Reads, frames and writes every connection touched this turn.
+  fn service_touched(&mut self, now: Instant) {
+    let mut touched = std::mem::take(&mut self.touched);
+    touched.sort_unstable();
+    touched.dedup();
+    for &slot in &touched {
+      self.service(slot, now);
+    }
+    touched.clear();
+    self.touched = touched;
+  }
+
+  fn service(&mut self, slot: usize, now: Instant) {
+    let Some(conn) = self.connections.get_mut(slot).and_then(Option::as_mut) else { return };
+    let mut ctx = TurnContext {
+      limits: self.settings.limits,
+      arenas: &mut self.arenas,
+      batch: &mut self.batch,
+      date: &self.date,
+      now,
+    };
+    let has_room = |batch: &Batch| batch.len() < MAX_BATCH_REQUESTS && batch.data.len() < MAX_BATCH_BYTES;
+    if conn.read_and_frame(&mut ctx, has_room) == ReadOutcome::Broken {
+      self.close(slot);
+      return;
+    }
+    if conn.readable && conn.phase == Phase::Open && !has_room(ctx.batch) {
+      self.waiting_for_batch_room.push(slot);
+    }
+    if conn.flush().is_err() {
+      self.close(slot);
+      return;
+    }
+    if let Phase::Lingering { .. } = conn.phase {
+      if conn.peer_closed {
+        self.close(slot);
+      }
+      return;
+    }
+    if conn.is_done() {
+      if conn.peer_closed {
+        self.close(slot);
+      } else {
+        conn.start_lingering(now + LINGER);
+        // Drain what the peer already sent, and see its EOF if it is there.
+        let _ = conn.read_and_frame(&mut ctx, |_| true);
+        if conn.peer_closed {
+          self.close(slot);
+        }
+      }
+    } else if conn.peer_closed && conn.in_flight_count() == 0 && !conn.has_unwritten_output() {
+      // The peer is gone and nothing is owed (a partial request at most).
+      self.close(slot);
+    }
+  }
+
+  /// Timeouts, checked twice a second: a request that is not complete by its
+  /// deadline gets 408, idle keep-alive connections close, lingering ends.
+  fn sweep(&mut self, now: Instant) {
+    self.next_sweep = now + SWEEP_INTERVAL;
+    self.date = http_date(SystemTime::now());
+    for slot in 0..self.connections.len() {
+      let Some(conn) = self.connections[slot].as_mut() else { continue };
+      match conn.phase {
+        Phase::Lingering { until } if now >= until => self.close(slot),
+        Phase::Lingering { .. } => {}
+        _ => {
+          if let Some(started) = conn.request_started {
+            if now.duration_since(started) >= self.settings.request_timeout {
+              let mut ctx = TurnContext {
+                limits: self.settings.limits,
+                arenas: &mut self.arenas,
+                batch: &mut self.batch,
+                date: &self.date,
+                now,
+              };
+              conn.reject(Reject::new(408, "request not received in time"), &mut ctx);
+              self.touched.push(slot);
+            }
+          } else if conn.is_idle() && now.duration_since(conn.idle_since) >= self.settings.idle_timeout {
+            self.close(slot);
+          }
+        }
+      }
+    }
+    self.service_touched(now);
+  }
+
+  fn close(&mut self, slot: usize) {
+    let Some(mut conn) = self.connections.get_mut(slot).and_then(Option::take) else { return };
+    let _ = self.poll.registry().deregister(&mut conn.socket);
+    self.generations[slot] = self.generations[slot].wrapping_add(1);
+    self.free_slots.push(slot);
+    self.open_connections -= 1;
+    let buffers = conn.into_parts(&mut self.arenas);
+    if self.buffer_pool.len() < BUFFER_POOL_MAX && buffers.0.capacity() <= 1 << 20 {
+      self.buffer_pool.push(buffers);
+    }
+    if self.accept_paused && self.open_connections < self.settings.max_connections {
+      self.accept_paused = false;
+      self.accept(Instant::now());
+    }
+  }
+
+  /// Hands this turn's requests to the embedder: skipped while an earlier
+  /// batch is still queued, unless this one has grown large.
+  fn hand_over_batch(&mut self) {
+    if self.batch.is_empty() {
+      return;
+    }
+    if self.shared.batch_in_flight.swap(true, Ordering::AcqRel) {
+      // The embedder has not consumed the last batch: keep adding to this
+      // one (bounded by `MAX_BATCH_*`, past which reading pauses).
+      return;
+    }
+    self.embedder.deliver(self.index, self.batch.take());
+    // Connections paused on a full batch may go on at once.
+    self.touched.append(&mut self.waiting_for_batch_room);
+  }
+}

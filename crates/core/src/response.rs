@@ -1,0 +1,192 @@
+//! Answers from the embedder, and the responses the engine writes itself.
+//!
+//! The embedder sends all answers of one JavaScript tick in ONE buffer of
+//! records: a 20-byte little-endian header (`conn`, `generation`, `seq`,
+//! `kind`, `len`) followed by `len` bytes. `index.ts` writes the same layout.
+
+use crate::batch::RequestId;
+
+pub const RECORD_HEADER_LEN: usize = 20;
+
+/// The low 4 bits of a record's `kind`.
+pub mod kind {
+  /// The bytes are a whole HTTP response, sent verbatim.
+  pub const RAW: u32 = 0;
+  /// The bytes are a body: the engine frames a `200 OK` around them.
+  pub const BODY: u32 = 1;
+  pub const MASK: u32 = 0xf;
+  /// Close the connection once this response is written.
+  pub const CLOSE: u32 = 0x10;
+  /// For `BODY`: the content type is `CONTENT_TYPES[(kind >> 8) & 0xff]`.
+  pub const CONTENT_TYPE_SHIFT: u32 = 8;
+}
+
+/// Content types the embedder can pick for body-only answers, by index.
+pub const CONTENT_TYPES: [&str; 4] = [
+  "text/plain; charset=utf-8",
+  "text/html; charset=utf-8",
+  "application/json",
+  "application/octet-stream",
+];
+
+/// One answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer<'a> {
+  pub id: RequestId,
+  pub kind: u32,
+  pub bytes: &'a [u8],
+}
+
+/// Walks the records of an answer buffer; a truncated record ends the walk.
+pub fn answers(mut records: &[u8]) -> impl Iterator<Item = Answer<'_>> {
+  std::iter::from_fn(move || {
+    if records.len() < RECORD_HEADER_LEN {
+      return None;
+    }
+    let word = |i: usize| u32::from_le_bytes(records[i * 4..i * 4 + 4].try_into().unwrap());
+    let id = RequestId { conn: word(0), generation: word(1), seq: word(2) };
+    let kind = word(3);
+    let len = word(4) as usize;
+    let rest = &records[RECORD_HEADER_LEN..];
+    if rest.len() < len {
+      records = &[];
+      return None;
+    }
+    let answer = Answer { id, kind, bytes: &rest[..len] };
+    records = &rest[len..];
+    Some(answer)
+  })
+}
+
+/// Appends one answer record (the embedder's side of the format; used by
+/// tests and by embedders written in Rust).
+pub fn push_answer(records: &mut Vec<u8>, id: RequestId, kind: u32, bytes: &[u8]) {
+  for word in [id.conn, id.generation, id.seq, kind, bytes.len() as u32] {
+    records.extend_from_slice(&word.to_le_bytes());
+  }
+  records.extend_from_slice(bytes);
+}
+
+/// Whether a verbatim response asks for the connection to close: a
+/// `Connection` header in its head (not its body) listing `close`.
+pub fn raw_response_closes(response: &[u8]) -> bool {
+  let head_end = crate::head::find_head_end(response, 0).unwrap_or(response.len());
+  response[..head_end].split(|&b| b == b'\n').skip(1).any(|line| {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let Some(colon) = line.iter().position(|&b| b == b':') else { return false };
+    line[..colon].eq_ignore_ascii_case(b"connection")
+      && line[colon + 1..]
+        .split(|&b| b == b',')
+        .any(|token| crate::head::trim_ows(token).eq_ignore_ascii_case(b"close"))
+  })
+}
+
+/// Appends the head of a `200 OK` around a body of `body_len` bytes.
+pub fn write_body_head(out: &mut Vec<u8>, date: &[u8], content_type: &str, body_len: usize, connection: ConnectionHeader) {
+  out.extend_from_slice(b"HTTP/1.1 200 OK\r\nDate: ");
+  out.extend_from_slice(date);
+  out.extend_from_slice(b"\r\nContent-Type: ");
+  out.extend_from_slice(content_type.as_bytes());
+  out.extend_from_slice(b"\r\nContent-Length: ");
+  push_decimal(out, body_len);
+  out.extend_from_slice(match connection {
+    ConnectionHeader::None => b"\r\n\r\n".as_slice(),
+    ConnectionHeader::Close => b"\r\nConnection: close\r\n\r\n",
+    ConnectionHeader::KeepAlive => b"\r\nConnection: keep-alive\r\n\r\n",
+  });
+}
+
+/// Which `Connection` header a framed response needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionHeader {
+  /// HTTP/1.1 default: stays open.
+  None,
+  Close,
+  /// An HTTP/1.0 client that asked to keep the connection open.
+  KeepAlive,
+}
+
+/// A complete error response the engine sends on its own (then closes).
+pub fn error_response(status: u16, detail: &str, date: &[u8]) -> Vec<u8> {
+  let reason = reason_phrase(status);
+  let body = format!("{status} {reason}: {detail}\n");
+  let mut out = Vec::with_capacity(160 + body.len());
+  out.extend_from_slice(format!("HTTP/1.1 {status} {reason}\r\nDate: ").as_bytes());
+  out.extend_from_slice(date);
+  out.extend_from_slice(b"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+  push_decimal(&mut out, body.len());
+  out.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+  out.extend_from_slice(body.as_bytes());
+  out
+}
+
+/// `100 Continue`, the interim answer to `Expect: 100-continue`.
+pub const CONTINUE_RESPONSE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+pub fn reason_phrase(status: u16) -> &'static str {
+  match status {
+    400 => "Bad Request",
+    404 => "Not Found",
+    408 => "Request Timeout",
+    413 => "Content Too Large",
+    417 => "Expectation Failed",
+    431 => "Request Header Fields Too Large",
+    500 => "Internal Server Error",
+    503 => "Service Unavailable",
+    505 => "HTTP Version Not Supported",
+    _ => "Error",
+  }
+}
+
+fn push_decimal(out: &mut Vec<u8>, mut value: usize) {
+  let mut digits = [0u8; 20];
+  let mut i = digits.len();
+  loop {
+    i -= 1;
+    digits[i] = b'0' + (value % 10) as u8;
+    value /= 10;
+    if value == 0 {
+      break;
+    }
+  }
+  out.extend_from_slice(&digits[i..]);
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn records_round_trip() {
+    let mut records = Vec::new();
+    let a = RequestId { conn: 1, generation: 2, seq: 3 };
+    let b = RequestId { conn: 4, generation: 5, seq: 6 };
+    push_answer(&mut records, a, kind::RAW, b"HTTP/1.1 204 No Content\r\n\r\n");
+    push_answer(&mut records, b, kind::BODY | kind::CLOSE, b"hi");
+    let all: Vec<_> = answers(&records).collect();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].id, a);
+    assert_eq!(all[1].bytes, b"hi");
+    assert_eq!(all[1].kind & kind::CLOSE, kind::CLOSE);
+    // A truncated buffer yields only the whole records.
+    assert_eq!(answers(&records[..records.len() - 1]).count(), 1);
+  }
+
+  #[test]
+  fn connection_close_is_read_from_the_head_only() {
+    assert!(raw_response_closes(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"));
+    assert!(raw_response_closes(b"HTTP/1.1 200 OK\r\nconnection: Keep-Alive, CLOSE\r\n\r\nx"));
+    assert!(!raw_response_closes(b"HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\nConnection: close\r\n"));
+    assert!(!raw_response_closes(b"HTTP/1.1 200 OK\r\n\r\n"));
+  }
+
+  #[test]
+  fn body_head_has_the_length() {
+    let mut out = Vec::new();
+    write_body_head(&mut out, b"D", CONTENT_TYPES[0], 1234, ConnectionHeader::Close);
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"));
+    assert!(text.contains("\r\nContent-Length: 1234\r\n"));
+    assert!(text.ends_with("Connection: close\r\n\r\n"));
+  }
+}

@@ -1,0 +1,239 @@
+//! Starting and stopping a server: bind the listening sockets, run one
+//! reactor per I/O thread, route answers to the thread that owns the
+//! connection, shut down gracefully or at once, and join the threads.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use crate::framing::Limits;
+use crate::reactor::{Embedder, Reactor, ReactorSettings, ShutdownMode, ThreadShared, THREAD_SHIFT};
+use crate::response::answers;
+
+/// Which addresses an empty `host` listens on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+  /// IPv6 and IPv4 (a dual-stack `[::]` socket), V's default.
+  Ip6,
+  /// IPv4 only.
+  Ip,
+}
+
+/// Everything the engine needs to know; validated by the embedder.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+  pub host: String,
+  pub port: u16,
+  pub family: Family,
+  pub max_request_buffer_size: usize,
+  pub max_body_size: u64,
+  pub request_timeout: Duration,
+  pub idle_timeout: Duration,
+  pub max_connections: usize,
+  pub reuse_port: bool,
+  pub io_threads: usize,
+  pub prealloc: bool,
+  pub arena_trace: bool,
+  pub backlog: i32,
+}
+
+impl Default for EngineConfig {
+  fn default() -> Self {
+    EngineConfig {
+      host: String::new(),
+      port: 3000,
+      family: Family::Ip6,
+      max_request_buffer_size: 8192,
+      max_body_size: 10 * 1024 * 1024,
+      request_timeout: Duration::from_secs(30),
+      idle_timeout: Duration::from_secs(30),
+      max_connections: 100_000,
+      reuse_port: false,
+      io_threads: 1,
+      prealloc: true,
+      arena_trace: false,
+      backlog: 1024,
+    }
+  }
+}
+
+/// A running server.
+pub struct ServerHandle {
+  local_addr: SocketAddr,
+  threads: Vec<Arc<ThreadShared>>,
+  joins: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl ServerHandle {
+  /// Binds and starts the I/O threads. Errors (address in use, permission,
+  /// unknown host) come back here, before anything runs.
+  pub fn start(config: &EngineConfig, embedder: Arc<dyn Embedder>) -> io::Result<ServerHandle> {
+    let io_threads = if cfg!(unix) { config.io_threads.max(1) } else { 1 };
+    let reuse_port = config.reuse_port || io_threads > 1;
+    let first = bind(config, config.port, reuse_port)?;
+    let local_addr = first.local_addr()?;
+    let mut listeners = vec![first];
+    for _ in 1..io_threads {
+      // Every further thread gets its own socket on the same port: the kernel
+      // spreads connections over them (SO_REUSEPORT).
+      listeners.push(bind(config, local_addr.port(), true)?);
+    }
+    let settings = ReactorSettings {
+      limits: Limits { max_head: config.max_request_buffer_size, max_body: config.max_body_size },
+      request_timeout: config.request_timeout,
+      idle_timeout: config.idle_timeout,
+      max_connections: config.max_connections,
+      prealloc: config.prealloc,
+      arena_trace: config.arena_trace,
+    };
+    let mut threads = Vec::new();
+    let mut reactors = Vec::new();
+    for (index, listener) in listeners.into_iter().enumerate() {
+      let (reactor, shared) = Reactor::new(index as u32, listener, embedder.clone(), settings)?;
+      threads.push(shared);
+      reactors.push(reactor);
+    }
+    let mut joins = Vec::new();
+    for (index, mut reactor) in reactors.into_iter().enumerate() {
+      let embedder = embedder.clone();
+      let join = std::thread::Builder::new().name(format!("fasthttp-io-{index}")).spawn(move || {
+        // A panic must never unwind into the embedder: report it instead.
+        let error = match catch_unwind(AssertUnwindSafe(|| reactor.run())) {
+          Ok(Ok(())) => None,
+          Ok(Err(err)) => Some(format!("I/O thread {index} failed: {err}")),
+          Err(panic) => Some(format!("I/O thread {index} panicked: {}", panic_message(&panic))),
+        };
+        drop(reactor);
+        embedder.stopped(index as u32, error);
+      })?;
+      joins.push(join);
+    }
+    Ok(ServerHandle { local_addr, threads, joins: Mutex::new(joins) })
+  }
+
+  pub fn local_addr(&self) -> SocketAddr {
+    self.local_addr
+  }
+
+  pub fn thread_count(&self) -> usize {
+    self.threads.len()
+  }
+
+  /// Routes the answer records of one tick to the threads owning their
+  /// connections, and marks `batch_done_thread`'s batch consumed.
+  pub fn respond(&self, records: &[u8], batch_done_thread: Option<u32>) {
+    if self.threads.len() == 1 {
+      self.threads[0].post_answers(records, batch_done_thread == Some(0));
+      return;
+    }
+    let mut per_thread: Vec<Vec<u8>> = vec![Vec::new(); self.threads.len()];
+    let mut offset = 0;
+    for answer in answers(records) {
+      let record_len = crate::response::RECORD_HEADER_LEN + answer.bytes.len();
+      let thread = (answer.id.conn >> THREAD_SHIFT) as usize;
+      if let Some(out) = per_thread.get_mut(thread) {
+        out.extend_from_slice(&records[offset..offset + record_len]);
+      }
+      offset += record_len;
+    }
+    for (index, shared) in self.threads.iter().enumerate() {
+      let done = batch_done_thread == Some(index as u32);
+      if !per_thread[index].is_empty() || done {
+        shared.post_answers(&per_thread[index], done);
+      }
+    }
+  }
+
+  pub fn shutdown(&self, mode: ShutdownMode) {
+    for shared in &self.threads {
+      shared.post_shutdown(mode);
+    }
+  }
+
+  /// Waits for the I/O threads to end (after `shutdown`).
+  pub fn join(&self) {
+    let joins = std::mem::take(&mut *self.joins.lock().unwrap_or_else(|e| e.into_inner()));
+    for join in joins {
+      let _ = join.join();
+    }
+  }
+}
+
+impl Drop for ServerHandle {
+  fn drop(&mut self) {
+    self.shutdown(ShutdownMode::Immediate);
+    self.join();
+  }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+  if let Some(text) = panic.downcast_ref::<&str>() {
+    text.to_string()
+  } else if let Some(text) = panic.downcast_ref::<String>() {
+    text.clone()
+  } else {
+    "unknown panic".to_string()
+  }
+}
+
+/// The address to listen on for `host`/`family`.
+fn listen_addresses(config: &EngineConfig, port: u16) -> io::Result<Vec<SocketAddr>> {
+  if config.host.is_empty() {
+    return Ok(match config.family {
+      // Dual stack, falling back to IPv4 where the machine has no IPv6.
+      Family::Ip6 => vec![
+        SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port),
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port),
+      ],
+      Family::Ip => vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)],
+    });
+  }
+  let host = config.host.trim_start_matches('[').trim_end_matches(']');
+  let mut addresses: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
+  if config.family == Family::Ip {
+    addresses.retain(SocketAddr::is_ipv4);
+  }
+  if addresses.is_empty() {
+    return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, format!("host '{}' has no usable address", config.host)));
+  }
+  Ok(addresses)
+}
+
+fn bind(config: &EngineConfig, port: u16, reuse_port: bool) -> io::Result<mio::net::TcpListener> {
+  let mut last_error = None;
+  for address in listen_addresses(config, port)? {
+    match bind_one(address, config.backlog, reuse_port) {
+      Ok(listener) => return Ok(listener),
+      // Address in use or permission denied is the answer; only a missing
+      // address family moves on to the next candidate.
+      Err(err) if matches!(err.kind(), io::ErrorKind::AddrInUse | io::ErrorKind::PermissionDenied) => return Err(err),
+      Err(err) => last_error = Some(err),
+    }
+  }
+  Err(last_error.unwrap_or_else(|| io::Error::new(io::ErrorKind::AddrNotAvailable, "no address to listen on")))
+}
+
+fn bind_one(address: SocketAddr, backlog: i32, reuse_port: bool) -> io::Result<mio::net::TcpListener> {
+  let socket = Socket::new(Domain::for_address(address), Type::STREAM, Some(Protocol::TCP))?;
+  if address.is_ipv6() && address.ip().is_unspecified() {
+    socket.set_only_v6(false)?;
+  }
+  // On Windows SO_REUSEADDR lets another process steal the port: never there.
+  #[cfg(unix)]
+  socket.set_reuse_address(true)?;
+  #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
+  if reuse_port {
+    socket.set_reuse_port(true)?;
+  }
+  #[cfg(not(unix))]
+  let _ = reuse_port;
+  socket.bind(&address.into())?;
+  socket.listen(backlog)?;
+  socket.set_nonblocking(true)?;
+  Ok(mio::net::TcpListener::from_std(socket.into()))
+}

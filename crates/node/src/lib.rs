@@ -1,0 +1,157 @@
+//! Node-API binding of `fasthttp-core`: one `NativeServer` class and nothing
+//! else. The TypeScript layer (`index.ts`) owns the API users see; this file
+//! only moves batches in (one ThreadsafeFunction call per batch) and answers
+//! out (one synchronous `respond` per JavaScript tick).
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fasthttp_core::{Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode};
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+
+/// The engine settings, already validated by `index.ts`.
+#[napi(object)]
+pub struct NativeConfig {
+  pub host: String,
+  pub port: u32,
+  /// 'ip6' (dual stack) or 'ip'.
+  pub family: String,
+  pub max_request_buffer_size: u32,
+  pub max_body_size: f64,
+  pub request_timeout_ms: u32,
+  pub idle_timeout_ms: u32,
+  pub max_connections: u32,
+  pub reuse_port: bool,
+  pub io_threads: u32,
+  pub prealloc: bool,
+  pub arena_trace: bool,
+}
+
+/// Forwards engine events to JavaScript through the server's single
+/// ThreadsafeFunction: `(thread, table, data, stopError)`. A batch has a table
+/// and data; a stop has neither (and `stopError` when the thread died).
+struct JsEmbedder {
+  on_event: ThreadsafeFunction<
+    FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
+    (),
+    FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
+    Status,
+    false,
+  >,
+}
+
+impl Embedder for JsEmbedder {
+  fn deliver(&self, thread: u32, batch: Batch) {
+    let args = (thread, Some(Uint32Array::new(batch.table)), Some(Buffer::from(batch.data)), None);
+    self.on_event.call(FnArgs::from(args), ThreadsafeFunctionCallMode::NonBlocking);
+  }
+
+  fn stopped(&self, thread: u32, error: Option<String>) {
+    self.on_event.call(FnArgs::from((thread, None, None, error)), ThreadsafeFunctionCallMode::NonBlocking);
+  }
+}
+
+/// A server engine: bound and serving after `start`, until `shutdown`.
+#[napi]
+pub struct NativeServer {
+  config: EngineConfig,
+  started: bool,
+  handle: Option<Arc<ServerHandle>>,
+}
+
+#[napi]
+impl NativeServer {
+  #[napi(constructor)]
+  pub fn new(config: NativeConfig) -> Result<Self> {
+    let family = match config.family.as_str() {
+      "ip" => Family::Ip,
+      _ => Family::Ip6,
+    };
+    let engine = EngineConfig {
+      host: config.host,
+      port: config.port as u16,
+      family,
+      max_request_buffer_size: config.max_request_buffer_size as usize,
+      max_body_size: config.max_body_size as u64,
+      request_timeout: Duration::from_millis(u64::from(config.request_timeout_ms)),
+      idle_timeout: Duration::from_millis(u64::from(config.idle_timeout_ms)),
+      max_connections: config.max_connections as usize,
+      reuse_port: config.reuse_port,
+      io_threads: config.io_threads as usize,
+      prealloc: config.prealloc,
+      arena_trace: config.arena_trace,
+      ..EngineConfig::default()
+    };
+    Ok(NativeServer { config: engine, started: false, handle: None })
+  }
+
+  /// Binds and starts the I/O threads; returns the bound port. Throws on a
+  /// bind error (address in use, permission, unknown host). `onEvent` is
+  /// made a ThreadsafeFunction only here, so a server that is never started
+  /// does not keep the process alive.
+  #[napi]
+  pub fn start(
+    &mut self,
+    env: Env,
+    on_event: ThreadsafeFunction<
+      FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
+      (),
+      FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
+      Status,
+      false,
+    >,
+  ) -> Result<u32> {
+    if self.started {
+      return Err(Error::from_reason("server already started"));
+    }
+    self.started = true;
+    let embedder: Arc<dyn Embedder> = Arc::new(JsEmbedder { on_event });
+    let config = self.config.clone();
+    let started = catch_unwind(AssertUnwindSafe(|| ServerHandle::start(&config, embedder)))
+      .map_err(|_| Error::from_reason("fasthttp: panic while starting the server"))?;
+    let handle = Arc::new(started.map_err(|err| {
+      let address = if config.host.is_empty() { "*".to_string() } else { config.host.clone() };
+      Error::new(Status::GenericFailure, format!("listen {}:{} failed: {err}", address, config.port))
+    })?);
+    // If the environment goes away (worker terminated, process exiting)
+    // while serving, stop and join the I/O threads first.
+    let for_cleanup = Arc::downgrade(&handle);
+    env.add_env_cleanup_hook(for_cleanup, |handle| {
+      if let Some(handle) = handle.upgrade() {
+        handle.shutdown(ShutdownMode::Immediate);
+        handle.join();
+      }
+    })?;
+    let port = u32::from(handle.local_addr().port());
+    self.handle = Some(handle);
+    Ok(port)
+  }
+
+  /// The number of I/O threads (each reports its own stop).
+  #[napi]
+  pub fn thread_count(&self) -> u32 {
+    self.handle.as_ref().map_or(0, |h| h.thread_count() as u32)
+  }
+
+  /// Queues the answer records of one tick. `batchDoneThread` (or -1) says
+  /// which thread's batch has been fully handed to handlers.
+  #[napi]
+  pub fn respond(&self, records: &[u8], batch_done_thread: i32) {
+    if let Some(handle) = self.handle.as_ref() {
+      let done = u32::try_from(batch_done_thread).ok();
+      let _ = catch_unwind(AssertUnwindSafe(|| handle.respond(records, done)));
+    }
+  }
+
+  /// Graceful (`immediate` false): stop accepting, finish what is owed, stop.
+  /// Immediate: close every connection now.
+  #[napi]
+  pub fn shutdown(&self, immediate: bool) {
+    if let Some(handle) = self.handle.as_ref() {
+      handle.shutdown(if immediate { ShutdownMode::Immediate } else { ShutdownMode::Graceful });
+    }
+  }
+}

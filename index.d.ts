@@ -1,0 +1,177 @@
+/** A range of bytes inside `HttpRequest.buffer` (V's `Slice`). */
+export interface Slice {
+    start: number;
+    len: number;
+}
+/** How a takeover response treats the connection (V's `takeover_mode`). */
+export type TakeoverMode = 'none' | 'manual' | 'reusable';
+/** V's `HttpResponse`: `content` follows the same rules as a plain return value. */
+export interface HttpResponse {
+    /** A whole response (starts with `HTTP/`) or a body for a `200 OK`. */
+    content?: Uint8Array | string;
+    /** Close the connection after this response. */
+    shouldClose?: boolean;
+    /** Not supported yet: reserved for file responses (sendfile). */
+    filePath?: string;
+    /** Only 'none' is supported yet. */
+    takeoverMode?: TakeoverMode;
+}
+/** The structured response form: status, headers, body. */
+export interface ResponseInit {
+    status: number;
+    headers?: Record<string, string | number | readonly string[]> | ReadonlyArray<readonly [string, string]>;
+    body?: Uint8Array | string;
+    shouldClose?: boolean;
+}
+/** What a handler may return (or resolve to). */
+export type HandlerResult = Uint8Array | string | HttpResponse | ResponseInit;
+export type Handler = (req: HttpRequest) => HandlerResult | Promise<HandlerResult>;
+export interface ServerConfig {
+    /** TCP port; 0 picks a free one (read it back from `server.port`). Default 3000. */
+    port?: number;
+    /** Address or host name to listen on; '' (default) listens on every interface. */
+    host?: string;
+    /** With an empty host: 'ip6' (default) listens dual-stack on IPv6 and IPv4, 'ip' on IPv4 only. */
+    family?: 'ip6' | 'ip';
+    /** Longest request head in bytes; longer gets 431. Default 8192. */
+    maxRequestBufferSize?: number;
+    /** Longest request body in bytes; longer gets 413. Default 10 MiB. */
+    maxBodySize?: number;
+    /** A request must arrive whole within this many seconds (else 408). Default 30. */
+    timeoutInSeconds?: number;
+    /** Idle keep-alive connections close after this many seconds. Default: `timeoutInSeconds`. */
+    idleTimeoutInSeconds?: number;
+    /** The request handler. Required. */
+    handler: Handler;
+    /** Anything; surfaced as `req.userData`. */
+    userData?: unknown;
+    /** Open connections at most; past it accepting pauses. Default 65536. */
+    maxConnections?: number;
+    /** Let several processes or worker threads listen on the same port (SO_REUSEPORT). */
+    reusePort?: boolean;
+    /** Native I/O threads, each with its own event loop. Default 1. */
+    ioThreads?: number;
+    /** Per-request bump arenas for the engine's request scratch memory. Default true. */
+    prealloc?: boolean;
+    /** Called with every handler error (the client got a 500). Default: console.error. */
+    onError?: (error: unknown, req: HttpRequest | undefined) => void;
+}
+/**
+ * One request: a view over the bytes the engine received (V's `HttpRequest`).
+ * The `Slice` fields index into `buffer`; the string conveniences decode only
+ * when called.
+ */
+export declare class HttpRequest {
+    /** The request's own bytes: the head, then the body (decoded if it was chunked). */
+    readonly buffer: Buffer;
+    readonly userData: unknown;
+    private slice;
+    private text;
+    /** The method, e.g. `GET`. */
+    get method(): Slice;
+    /** The request target, e.g. `/user/1?x=2`. */
+    get path(): Slice;
+    /** `HTTP/1.1` or `HTTP/1.0`. */
+    get version(): Slice;
+    /** Every header line, from the first field name to the end of the last line. */
+    get headerFields(): Slice;
+    /** The body (empty when there is none). */
+    get body(): Slice;
+    /** The client socket's file descriptor (V's `client_conn_fd`). */
+    get clientConnFd(): number;
+    /** The client's TCP port. */
+    get remotePort(): number;
+    /** Whether the connection stays open after this request (HTTP keep-alive rules). */
+    get keepAlive(): boolean;
+    /** The method as a string. */
+    get methodName(): string;
+    /** The request target as a string (path and query). */
+    get url(): string;
+    /** The path without the query string. */
+    get pathname(): string;
+    /** `HTTP/1.1` or `HTTP/1.0` as a string. */
+    get httpVersion(): string;
+    /** The value of the first header named `name` (case-insensitive), or undefined. */
+    header(name: string): string | undefined;
+    /** Every header as `[name, value]` in the order received. */
+    headerEntries(): Array<[string, string]>;
+    /** The body bytes (a view, no copy). */
+    bodyBytes(): Buffer;
+    /** The body decoded as UTF-8. */
+    bodyText(): string;
+    /** The body parsed as JSON (throws on invalid JSON, which makes a 500). */
+    bodyJson<T = unknown>(): T;
+}
+interface ResolvedConfig {
+    port: number;
+    host: string;
+    family: 'ip6' | 'ip';
+    maxRequestBufferSize: number;
+    maxBodySize: number;
+    timeoutInSeconds: number;
+    idleTimeoutInSeconds: number;
+    handler: Handler;
+    userData: unknown;
+    maxConnections: number;
+    reusePort: boolean;
+    ioThreads: number;
+    prealloc: boolean;
+    onError: (error: unknown, req: HttpRequest | undefined) => void;
+}
+export interface WaitOptions {
+    /** How many times to check before giving up. Default 100. */
+    maxRetries?: number;
+    /** Milliseconds between checks. Default 10. */
+    retryPeriodMs?: number;
+}
+export interface ShutdownOptions {
+    /** Milliseconds to let in-flight requests finish before closing everything. Default 10000. */
+    timeoutMs?: number;
+}
+/** A handle to control a running server from elsewhere (V's `handle()`). */
+export interface ServerHandle {
+    /** The bound port (0 until the server runs). */
+    readonly port: number;
+    /** Resolves once the server is listening; rejects after `maxRetries` checks. */
+    waitTillRunning(options?: WaitOptions): Promise<void>;
+    /** Graceful stop: stop accepting, finish in-flight responses, then stop. */
+    shutdown(options?: ShutdownOptions): Promise<void>;
+}
+export declare class Server {
+    readonly config: Readonly<ResolvedConfig>;
+    private native;
+    private state;
+    private boundPort;
+    private threadsRunning;
+    private threadError;
+    private stoppedWaiters;
+    private writer;
+    private flushScheduled;
+    /** The bound port (useful with `port: 0`); 0 before `run()`. */
+    get port(): number;
+    /** Whether the server is accepting connections. */
+    get running(): boolean;
+    /**
+     * Binds and serves. Resolves when the server has stopped (after
+     * `shutdown`); rejects at once if it cannot listen (port in use,
+     * permission, unknown host).
+     */
+    run(): Promise<void>;
+    /** A handle with `waitTillRunning` and `shutdown` (V's `server.handle()`). */
+    handle(): ServerHandle;
+    waitTillRunning({ maxRetries, retryPeriodMs }?: WaitOptions): Promise<void>;
+    /** Graceful stop; closes everything and rejects if it takes longer than `timeoutMs`. */
+    shutdown({ timeoutMs }?: ShutdownOptions): Promise<void>;
+    private onEvent;
+    private answer;
+    private answerError;
+    private scheduleFlush;
+    private flush;
+    private onThreadStopped;
+}
+/**
+ * Creates a server (V's `new_server`). Validates `config` at once and throws a
+ * TypeError or RangeError naming the bad field; nothing listens until `run()`.
+ */
+export declare function newServer(config: ServerConfig): Server;
+export {};

@@ -1,0 +1,720 @@
+// fasthttp: the public TypeScript API. The engine (Rust, `crates/`) frames
+// requests on its own I/O threads and hands them here in batches; this file
+// builds `HttpRequest` views over each batch, calls the user's handler, and
+// sends every answer of one tick back in ONE native call.
+
+import { NativeServer } from './binding.cjs'
+
+/** A range of bytes inside `HttpRequest.buffer` (V's `Slice`). */
+export interface Slice {
+  start: number
+  len: number
+}
+
+/** How a takeover response treats the connection (V's `takeover_mode`). */
+export type TakeoverMode = 'none' | 'manual' | 'reusable'
+
+/** V's `HttpResponse`: `content` follows the same rules as a plain return value. */
+export interface HttpResponse {
+  /** A whole response (starts with `HTTP/`) or a body for a `200 OK`. */
+  content?: Uint8Array | string
+  /** Close the connection after this response. */
+  shouldClose?: boolean
+  /** Not supported yet: reserved for file responses (sendfile). */
+  filePath?: string
+  /** Only 'none' is supported yet. */
+  takeoverMode?: TakeoverMode
+}
+
+/** The structured response form: status, headers, body. */
+export interface ResponseInit {
+  status: number
+  headers?: Record<string, string | number | readonly string[]> | ReadonlyArray<readonly [string, string]>
+  body?: Uint8Array | string
+  shouldClose?: boolean
+}
+
+/** What a handler may return (or resolve to). */
+export type HandlerResult = Uint8Array | string | HttpResponse | ResponseInit
+
+export type Handler = (req: HttpRequest) => HandlerResult | Promise<HandlerResult>
+
+export interface ServerConfig {
+  /** TCP port; 0 picks a free one (read it back from `server.port`). Default 3000. */
+  port?: number
+  /** Address or host name to listen on; '' (default) listens on every interface. */
+  host?: string
+  /** With an empty host: 'ip6' (default) listens dual-stack on IPv6 and IPv4, 'ip' on IPv4 only. */
+  family?: 'ip6' | 'ip'
+  /** Longest request head in bytes; longer gets 431. Default 8192. */
+  maxRequestBufferSize?: number
+  /** Longest request body in bytes; longer gets 413. Default 10 MiB. */
+  maxBodySize?: number
+  /** A request must arrive whole within this many seconds (else 408). Default 30. */
+  timeoutInSeconds?: number
+  /** Idle keep-alive connections close after this many seconds. Default: `timeoutInSeconds`. */
+  idleTimeoutInSeconds?: number
+  /** The request handler. Required. */
+  handler: Handler
+  /** Anything; surfaced as `req.userData`. */
+  userData?: unknown
+  /** Open connections at most; past it accepting pauses. Default 65536. */
+  maxConnections?: number
+  /** Let several processes or worker threads listen on the same port (SO_REUSEPORT). */
+  reusePort?: boolean
+  /** Native I/O threads, each with its own event loop. Default 1. */
+  ioThreads?: number
+  /** Per-request bump arenas for the engine's request scratch memory. Default true. */
+  prealloc?: boolean
+  /** Called with every handler error (the client got a 500). Default: console.error. */
+  onError?: (error: unknown, req: HttpRequest | undefined) => void
+}
+
+// ---------------------------------------------------------------------------
+// The batch layout shared with `crates/core/src/batch.rs`.
+
+const REQUEST_FIELDS = 19
+const F_CONN = 0
+const F_GENERATION = 1
+const F_SEQ = 2
+const F_FD = 3
+const F_FLAGS = 4
+const F_DATA_START = 5
+const F_DATA_LEN = 6
+const F_METHOD = 7
+const F_PATH = 9
+const F_VERSION = 11
+const F_HEADERS = 13
+const F_BODY = 15
+const F_REMOTE_PORT = 17
+const FLAG_KEEP_ALIVE = 1
+const FLAG_HEAD_METHOD = 2
+
+// The answer record layout shared with `crates/core/src/response.rs`.
+const RECORD_HEADER_LEN = 20
+const KIND_RAW = 0
+const KIND_BODY = 1
+const KIND_CLOSE = 0x10
+const CONTENT_TYPE_SHIFT = 8
+const CONTENT_TYPE_TEXT = 0
+const CONTENT_TYPE_HTML = 1
+const CONTENT_TYPE_JSON = 2
+
+/**
+ * One request: a view over the bytes the engine received (V's `HttpRequest`).
+ * The `Slice` fields index into `buffer`; the string conveniences decode only
+ * when called.
+ */
+export class HttpRequest {
+  /** The request's own bytes: the head, then the body (decoded if it was chunked). */
+  readonly buffer: Buffer
+  readonly userData: unknown
+  /** @internal */ readonly _table: Uint32Array
+  /** @internal */ readonly _row: number
+
+  /** @internal */
+  constructor(data: Buffer, table: Uint32Array, row: number, userData: unknown) {
+    const start = table[row + F_DATA_START]
+    this.buffer = data.subarray(start, start + table[row + F_DATA_LEN])
+    this._table = table
+    this._row = row
+    this.userData = userData
+  }
+
+  private slice(field: number): Slice {
+    return { start: this._table[this._row + field], len: this._table[this._row + field + 1] }
+  }
+
+  private text(field: number): string {
+    const start = this._table[this._row + field]
+    return this.buffer.toString('latin1', start, start + this._table[this._row + field + 1])
+  }
+
+  /** The method, e.g. `GET`. */
+  get method(): Slice {
+    return this.slice(F_METHOD)
+  }
+  /** The request target, e.g. `/user/1?x=2`. */
+  get path(): Slice {
+    return this.slice(F_PATH)
+  }
+  /** `HTTP/1.1` or `HTTP/1.0`. */
+  get version(): Slice {
+    return this.slice(F_VERSION)
+  }
+  /** Every header line, from the first field name to the end of the last line. */
+  get headerFields(): Slice {
+    return this.slice(F_HEADERS)
+  }
+  /** The body (empty when there is none). */
+  get body(): Slice {
+    return this.slice(F_BODY)
+  }
+  /** The client socket's file descriptor (V's `client_conn_fd`). */
+  get clientConnFd(): number {
+    return this._table[this._row + F_FD] | 0
+  }
+  /** The client's TCP port. */
+  get remotePort(): number {
+    return this._table[this._row + F_REMOTE_PORT]
+  }
+  /** Whether the connection stays open after this request (HTTP keep-alive rules). */
+  get keepAlive(): boolean {
+    return (this._table[this._row + F_FLAGS] & FLAG_KEEP_ALIVE) !== 0
+  }
+
+  /** The method as a string. */
+  get methodName(): string {
+    return this.text(F_METHOD)
+  }
+  /** The request target as a string (path and query). */
+  get url(): string {
+    return this.text(F_PATH)
+  }
+  /** The path without the query string. */
+  get pathname(): string {
+    const url = this.url
+    const q = url.indexOf('?')
+    return q === -1 ? url : url.slice(0, q)
+  }
+  /** `HTTP/1.1` or `HTTP/1.0` as a string. */
+  get httpVersion(): string {
+    return this.text(F_VERSION)
+  }
+
+  /** The value of the first header named `name` (case-insensitive), or undefined. */
+  header(name: string): string | undefined {
+    const wanted = name.toLowerCase()
+    for (const [field, value] of this.headerEntries()) {
+      if (field.length === wanted.length && field.toLowerCase() === wanted) return value
+    }
+    return undefined
+  }
+
+  /** Every header as `[name, value]` in the order received. */
+  headerEntries(): Array<[string, string]> {
+    const lines = this.text(F_HEADERS).split('\n')
+    const entries: Array<[string, string]> = []
+    for (const line of lines) {
+      const colon = line.indexOf(':')
+      if (colon <= 0) continue
+      entries.push([line.slice(0, colon), line.slice(colon + 1).trim()])
+    }
+    return entries
+  }
+
+  /** The body bytes (a view, no copy). */
+  bodyBytes(): Buffer {
+    const start = this._table[this._row + F_BODY]
+    return this.buffer.subarray(start, start + this._table[this._row + F_BODY + 1])
+  }
+
+  /** The body decoded as UTF-8. */
+  bodyText(): string {
+    const start = this._table[this._row + F_BODY]
+    return this.buffer.toString('utf8', start, start + this._table[this._row + F_BODY + 1])
+  }
+
+  /** The body parsed as JSON (throws on invalid JSON, which makes a 500). */
+  bodyJson<T = unknown>(): T {
+    return JSON.parse(this.bodyText()) as T
+  }
+
+  /** @internal whether the method was HEAD (the body must not be sent). */
+  get _isHead(): boolean {
+    return (this._table[this._row + F_FLAGS] & FLAG_HEAD_METHOD) !== 0
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Config validation: every mistake is a TypeError/RangeError naming the field.
+
+const KNOWN_FIELDS = new Set([
+  'port', 'host', 'family', 'maxRequestBufferSize', 'maxBodySize', 'timeoutInSeconds',
+  'idleTimeoutInSeconds', 'handler', 'userData', 'maxConnections', 'reusePort', 'ioThreads',
+  'prealloc', 'onError',
+])
+
+interface ResolvedConfig {
+  port: number
+  host: string
+  family: 'ip6' | 'ip'
+  maxRequestBufferSize: number
+  maxBodySize: number
+  timeoutInSeconds: number
+  idleTimeoutInSeconds: number
+  handler: Handler
+  userData: unknown
+  maxConnections: number
+  reusePort: boolean
+  ioThreads: number
+  prealloc: boolean
+  onError: (error: unknown, req: HttpRequest | undefined) => void
+}
+
+function integerField(config: ServerConfig, name: keyof ServerConfig, fallback: number, min: number, max: number): number {
+  const value = config[name]
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new TypeError(`fasthttp: config.${name} must be an integer, got ${describe(value)}`)
+  }
+  if (value < min || value > max) {
+    throw new RangeError(`fasthttp: config.${name} must be between ${min} and ${max}, got ${value}`)
+  }
+  return value
+}
+
+function secondsField(config: ServerConfig, name: keyof ServerConfig, fallback: number): number {
+  const value = config[name]
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new TypeError(`fasthttp: config.${name} must be a number of seconds, got ${describe(value)}`)
+  }
+  if (value <= 0 || value > 86_400) {
+    throw new RangeError(`fasthttp: config.${name} must be > 0 and at most 86400, got ${value}`)
+  }
+  return value
+}
+
+function booleanField(config: ServerConfig, name: keyof ServerConfig, fallback: boolean): boolean {
+  const value = config[name]
+  if (value === undefined) return fallback
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`fasthttp: config.${name} must be a boolean, got ${describe(value)}`)
+  }
+  return value
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (value === null) return 'null'
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`
+}
+
+function resolveConfig(config: ServerConfig): ResolvedConfig {
+  if (config === null || typeof config !== 'object') {
+    throw new TypeError('fasthttp: newServer(config) needs a config object')
+  }
+  for (const key of Object.keys(config)) {
+    if (!KNOWN_FIELDS.has(key)) throw new TypeError(`fasthttp: config.${key} is not a known option`)
+  }
+  if (typeof config.handler !== 'function') {
+    throw new TypeError(`fasthttp: config.handler must be a function, got ${describe(config.handler)}`)
+  }
+  if (config.host !== undefined && typeof config.host !== 'string') {
+    throw new TypeError(`fasthttp: config.host must be a string, got ${describe(config.host)}`)
+  }
+  if (config.family !== undefined && config.family !== 'ip6' && config.family !== 'ip') {
+    throw new TypeError(`fasthttp: config.family must be 'ip6' or 'ip', got ${describe(config.family)}`)
+  }
+  if (config.onError !== undefined && typeof config.onError !== 'function') {
+    throw new TypeError(`fasthttp: config.onError must be a function, got ${describe(config.onError)}`)
+  }
+  const timeoutInSeconds = secondsField(config, 'timeoutInSeconds', 30)
+  return {
+    port: integerField(config, 'port', 3000, 0, 65535),
+    host: config.host ?? '',
+    family: config.family ?? 'ip6',
+    maxRequestBufferSize: integerField(config, 'maxRequestBufferSize', 8192, 256, 64 * 1024 * 1024),
+    maxBodySize: integerField(config, 'maxBodySize', 10 * 1024 * 1024, 0, 2 ** 40),
+    timeoutInSeconds,
+    idleTimeoutInSeconds: secondsField(config, 'idleTimeoutInSeconds', timeoutInSeconds),
+    handler: config.handler,
+    userData: config.userData,
+    maxConnections: integerField(config, 'maxConnections', 65536, 1, 16_000_000),
+    reusePort: booleanField(config, 'reusePort', false),
+    ioThreads: integerField(config, 'ioThreads', 1, 1, 64),
+    prealloc: booleanField(config, 'prealloc', true),
+    onError: config.onError ?? defaultOnError,
+  }
+}
+
+function defaultOnError(error: unknown): void {
+  console.error('fasthttp: handler error:', error)
+}
+
+// ---------------------------------------------------------------------------
+// Answers: every answer of one tick goes into one buffer, sent by one call.
+
+const STATUS_TEXT: Record<number, string> = {
+  100: 'Continue', 101: 'Switching Protocols', 200: 'OK', 201: 'Created', 202: 'Accepted',
+  204: 'No Content', 206: 'Partial Content', 301: 'Moved Permanently', 302: 'Found',
+  303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
+  405: 'Method Not Allowed', 408: 'Request Timeout', 409: 'Conflict', 410: 'Gone',
+  413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+  429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented',
+  502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+}
+
+const INTERNAL_ERROR = Buffer.from(
+  'HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 22\r\n\r\nInternal Server Error\n',
+  'latin1',
+)
+
+/** Sniffs a body's content type from its first non-blank character. */
+function contentTypeOf(first: number): number {
+  if (first === 0x7b /* { */ || first === 0x5b /* [ */) return CONTENT_TYPE_JSON
+  if (first === 0x3c /* < */) return CONTENT_TYPE_HTML
+  return CONTENT_TYPE_TEXT
+}
+
+function firstNonBlankChar(text: string): number {
+  for (let i = 0; i < text.length && i < 64; i++) {
+    const c = text.charCodeAt(i)
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return c
+  }
+  return 0
+}
+
+function firstNonBlankByte(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length && i < 64; i++) {
+    const c = bytes[i]
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return c
+  }
+  return 0
+}
+
+function startsWithHttp(bytes: Uint8Array): boolean {
+  return bytes.length >= 5 && bytes[0] === 0x48 && bytes[1] === 0x54 && bytes[2] === 0x54 && bytes[3] === 0x50 && bytes[4] === 0x2f
+}
+
+/** Thrown for a handler result that is not one of the supported forms. */
+class BadHandlerResult extends TypeError {}
+
+/** The answer buffer of the current tick. */
+class AnswerWriter {
+  private out = Buffer.allocUnsafe(64 * 1024)
+  length = 0
+
+  private reserve(bytes: number): void {
+    const needed = this.length + bytes
+    if (needed <= this.out.length) return
+    const bigger = Buffer.allocUnsafe(Math.max(needed, this.out.length * 2))
+    this.out.copy(bigger, 0, 0, this.length)
+    this.out = bigger
+  }
+
+  private header(req: HttpRequest, kind: number, len: number, at: number): void {
+    const table = req._table
+    const row = req._row
+    const out = this.out
+    out.writeUInt32LE(table[row + F_CONN], at)
+    out.writeUInt32LE(table[row + F_GENERATION], at + 4)
+    out.writeUInt32LE(table[row + F_SEQ], at + 8)
+    out.writeUInt32LE(kind, at + 12)
+    out.writeUInt32LE(len, at + 16)
+  }
+
+  bytes(req: HttpRequest, kind: number, bytes: Uint8Array): void {
+    this.reserve(RECORD_HEADER_LEN + bytes.length)
+    this.header(req, kind, bytes.length, this.length)
+    this.out.set(bytes, this.length + RECORD_HEADER_LEN)
+    this.length += RECORD_HEADER_LEN + bytes.length
+  }
+
+  string(req: HttpRequest, kind: number, text: string): void {
+    this.reserve(RECORD_HEADER_LEN + text.length * 3)
+    const len = this.out.write(text, this.length + RECORD_HEADER_LEN, 'utf8')
+    this.header(req, kind, len, this.length)
+    this.length += RECORD_HEADER_LEN + len
+  }
+
+  /** Encodes any supported handler result; throws BadHandlerResult otherwise. */
+  result(req: HttpRequest, result: HandlerResult, close: boolean): void {
+    const closeBit = close ? KIND_CLOSE : 0
+    if (typeof result === 'string') {
+      if (result.startsWith('HTTP/')) this.string(req, KIND_RAW | closeBit, result)
+      else this.string(req, KIND_BODY | closeBit | (contentTypeOf(firstNonBlankChar(result)) << CONTENT_TYPE_SHIFT), result)
+    } else if (result instanceof Uint8Array) {
+      if (startsWithHttp(result)) this.bytes(req, KIND_RAW | closeBit, result)
+      else this.bytes(req, KIND_BODY | closeBit | (contentTypeOf(firstNonBlankByte(result)) << CONTENT_TYPE_SHIFT), result)
+    } else if (result !== null && typeof result === 'object') {
+      if ('status' in result && typeof result.status === 'number') this.structured(req, result as ResponseInit)
+      else this.vResponse(req, result as HttpResponse)
+    } else {
+      throw new BadHandlerResult(`fasthttp: handler returned ${describe(result)}; expected a string, a Uint8Array or a response object`)
+    }
+  }
+
+  private vResponse(req: HttpRequest, response: HttpResponse): void {
+    if (response.filePath !== undefined) throw new BadHandlerResult('fasthttp: HttpResponse.filePath is not supported yet')
+    if (response.takeoverMode !== undefined && response.takeoverMode !== 'none') {
+      throw new BadHandlerResult(`fasthttp: takeoverMode '${response.takeoverMode}' is not supported yet`)
+    }
+    if (response.content === undefined) throw new BadHandlerResult('fasthttp: HttpResponse needs content')
+    this.result(req, response.content, response.shouldClose === true)
+  }
+
+  private structured(req: HttpRequest, response: ResponseInit): void {
+    const status = response.status
+    if (!Number.isInteger(status) || status < 200 || status > 999) {
+      throw new BadHandlerResult(`fasthttp: response status must be an integer from 200 to 999, got ${status}`)
+    }
+    const body = response.body ?? ''
+    const bodyBytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
+    let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Status'}\r\n`
+    let hasLength = false
+    let hasType = false
+    const addHeader = (name: string, value: string): void => {
+      if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
+        throw new BadHandlerResult(`fasthttp: header ${JSON.stringify(name)} contains a line break`)
+      }
+      const lower = name.toLowerCase()
+      if (lower === 'content-length') hasLength = true
+      if (lower === 'content-type') hasType = true
+      head += `${name}: ${value}\r\n`
+    }
+    const headers = response.headers
+    if (Array.isArray(headers)) {
+      for (const [name, value] of headers) addHeader(name, String(value))
+    } else if (headers) {
+      for (const [name, value] of Object.entries(headers)) {
+        if (Array.isArray(value)) for (const v of value) addHeader(name, String(v))
+        else addHeader(name, String(value))
+      }
+    }
+    const noBody = status === 204 || status === 304
+    if (!hasType && !noBody) head += 'Content-Type: text/plain; charset=utf-8\r\n'
+    if (!hasLength && !noBody) head += `Content-Length: ${bodyBytes.length}\r\n`
+    if (response.shouldClose) head += 'Connection: close\r\n'
+    head += '\r\n'
+    const sendBody = !req._isHead && !noBody
+    const total = Buffer.byteLength(head, 'latin1') + (sendBody ? bodyBytes.length : 0)
+    this.reserve(RECORD_HEADER_LEN + total)
+    const kind = KIND_RAW | (response.shouldClose ? KIND_CLOSE : 0)
+    this.header(req, kind, total, this.length)
+    let at = this.length + RECORD_HEADER_LEN
+    at += this.out.write(head, at, 'latin1')
+    if (sendBody) this.out.set(bodyBytes, at)
+    this.length += RECORD_HEADER_LEN + total
+  }
+
+  take(): Buffer {
+    const records = this.out.subarray(0, this.length)
+    this.length = 0
+    return records
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The server.
+
+type State = 'new' | 'running' | 'stopping' | 'stopped'
+
+export interface WaitOptions {
+  /** How many times to check before giving up. Default 100. */
+  maxRetries?: number
+  /** Milliseconds between checks. Default 10. */
+  retryPeriodMs?: number
+}
+
+export interface ShutdownOptions {
+  /** Milliseconds to let in-flight requests finish before closing everything. Default 10000. */
+  timeoutMs?: number
+}
+
+/** A handle to control a running server from elsewhere (V's `handle()`). */
+export interface ServerHandle {
+  /** The bound port (0 until the server runs). */
+  readonly port: number
+  /** Resolves once the server is listening; rejects after `maxRetries` checks. */
+  waitTillRunning(options?: WaitOptions): Promise<void>
+  /** Graceful stop: stop accepting, finish in-flight responses, then stop. */
+  shutdown(options?: ShutdownOptions): Promise<void>
+}
+
+export class Server {
+  readonly config: Readonly<ResolvedConfig>
+  private native: NativeServer
+  private state: State = 'new'
+  private boundPort = 0
+  private threadsRunning = 0
+  private threadError: Error | undefined
+  private stoppedWaiters: Array<() => void> = []
+  private writer = new AnswerWriter()
+  private flushScheduled = false
+
+  /** @internal use `newServer` */
+  constructor(config: ResolvedConfig) {
+    this.config = config
+    this.native = new NativeServer({
+      host: config.host,
+      port: config.port,
+      family: config.family,
+      maxRequestBufferSize: config.maxRequestBufferSize,
+      maxBodySize: config.maxBodySize,
+      requestTimeoutMs: Math.round(config.timeoutInSeconds * 1000),
+      idleTimeoutMs: Math.round(config.idleTimeoutInSeconds * 1000),
+      maxConnections: config.maxConnections,
+      reusePort: config.reusePort,
+      ioThreads: config.ioThreads,
+      prealloc: config.prealloc,
+      arenaTrace: config.prealloc && process.env.FASTHTTP_ARENA_TRACE === '1',
+    })
+  }
+
+  /** The bound port (useful with `port: 0`); 0 before `run()`. */
+  get port(): number {
+    return this.boundPort
+  }
+
+  /** Whether the server is accepting connections. */
+  get running(): boolean {
+    return this.state === 'running'
+  }
+
+  /**
+   * Binds and serves. Resolves when the server has stopped (after
+   * `shutdown`); rejects at once if it cannot listen (port in use,
+   * permission, unknown host).
+   */
+  run(): Promise<void> {
+    if (this.state !== 'new') return Promise.reject(new Error('fasthttp: run() was already called on this server'))
+    try {
+      this.boundPort = this.native.start(this.onEvent)
+    } catch (error) {
+      this.state = 'stopped'
+      const message = error instanceof Error ? error.message : String(error)
+      return Promise.reject(new Error(`fasthttp: cannot listen on port ${this.config.port}: ${message}`))
+    }
+    this.threadsRunning = this.native.threadCount()
+    this.state = 'running'
+    return new Promise<void>((resolve, reject) => {
+      this.stoppedWaiters.push(() => (this.threadError ? reject(this.threadError) : resolve()))
+    })
+  }
+
+  /** A handle with `waitTillRunning` and `shutdown` (V's `server.handle()`). */
+  handle(): ServerHandle {
+    const server = this
+    return {
+      get port() {
+        return server.port
+      },
+      waitTillRunning: (options) => server.waitTillRunning(options),
+      shutdown: (options) => server.shutdown(options),
+    }
+  }
+
+  async waitTillRunning({ maxRetries = 100, retryPeriodMs = 10 }: WaitOptions = {}): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.state === 'running') return
+      if (this.state === 'stopped' || this.state === 'stopping') throw new Error('fasthttp: server is not running (it stopped)')
+      if (attempt >= maxRetries) throw new Error(`fasthttp: server not running after ${maxRetries} checks`)
+      await new Promise((resolve) => setTimeout(resolve, retryPeriodMs))
+    }
+  }
+
+  /** Graceful stop; closes everything and rejects if it takes longer than `timeoutMs`. */
+  shutdown({ timeoutMs = 10_000 }: ShutdownOptions = {}): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'stopped'
+      return Promise.resolve()
+    }
+    if (this.state === 'stopped') return Promise.resolve()
+    this.state = 'stopping'
+    this.native.shutdown(false)
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.native.shutdown(true)
+        reject(new Error(`fasthttp: shutdown did not finish within ${timeoutMs} ms; remaining connections were closed`))
+      }, timeoutMs)
+      this.stoppedWaiters.push(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
+  // Called by the engine (through its ThreadsafeFunction) with a batch of
+  // requests, or with no table when an I/O thread has stopped.
+  private onEvent = (thread: number, table?: Uint32Array | null, data?: Buffer | null, stopError?: string | null): void => {
+    if (table == null || data == null) {
+      this.onThreadStopped(stopError ?? null)
+      return
+    }
+    const { handler, userData } = this.config
+    for (let row = 0; row < table.length; row += REQUEST_FIELDS) {
+      const req = new HttpRequest(data, table, row, userData)
+      let result: HandlerResult | Promise<HandlerResult>
+      try {
+        result = handler(req)
+      } catch (error) {
+        this.answerError(req, error)
+        continue
+      }
+      if (result !== null && typeof result === 'object' && typeof (result as Promise<HandlerResult>).then === 'function') {
+        ;(result as Promise<HandlerResult>).then(
+          (value) => {
+            this.answer(req, value)
+            this.scheduleFlush()
+          },
+          (error) => {
+            this.answerError(req, error)
+            this.scheduleFlush()
+          },
+        )
+      } else {
+        this.answer(req, result as HandlerResult)
+      }
+    }
+    this.native.respond(this.writer.take(), thread)
+  }
+
+  private answer(req: HttpRequest, result: HandlerResult): void {
+    try {
+      this.writer.result(req, result, false)
+    } catch (error) {
+      this.answerError(req, error)
+    }
+  }
+
+  private answerError(req: HttpRequest, error: unknown): void {
+    this.writer.bytes(req, KIND_RAW, INTERNAL_ERROR)
+    try {
+      this.config.onError(error, req)
+    } catch (reportError) {
+      // An onError that throws must not take the server down.
+      console.error('fasthttp: onError threw:', reportError)
+    }
+  }
+
+  // Answers of async handlers that settle in the same tick leave together.
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    process.nextTick(this.flush)
+  }
+
+  private flush = (): void => {
+    this.flushScheduled = false
+    if (this.writer.length > 0) this.native.respond(this.writer.take(), -1)
+  }
+
+  private onThreadStopped(stopError: string | null): void {
+    if (stopError !== null && this.threadError === undefined) {
+      this.threadError = new Error(`fasthttp: ${stopError}`)
+      try {
+        this.config.onError(this.threadError, undefined)
+      } catch {
+        // reported below through run()'s rejection
+      }
+      this.native.shutdown(true)
+    }
+    this.threadsRunning -= 1
+    if (this.threadsRunning > 0) return
+    this.state = 'stopped'
+    const waiters = this.stoppedWaiters
+    this.stoppedWaiters = []
+    for (const waiter of waiters) waiter()
+  }
+}
+
+/**
+ * Creates a server (V's `new_server`). Validates `config` at once and throws a
+ * TypeError or RangeError naming the bad field; nothing listens until `run()`.
+ */
+export function newServer(config: ServerConfig): Server {
+  return new Server(resolveConfig(config))
+}
