@@ -41,6 +41,11 @@ export interface ServerConfig {
     timeoutInSeconds?: number;
     /** Idle keep-alive connections close after this many seconds. Default: `timeoutInSeconds`. */
     idleTimeoutInSeconds?: number;
+    /**
+     * A handler that has not answered after this many seconds gets its request
+     * answered with 503 (its late answer is dropped). 0 disables. Default 60.
+     */
+    handlerTimeoutInSeconds?: number;
     /** The request handler. Required. */
     handler: Handler;
     /** Anything; surfaced as `req.userData`. */
@@ -110,6 +115,7 @@ interface ResolvedConfig {
     maxBodySize: number;
     timeoutInSeconds: number;
     idleTimeoutInSeconds: number;
+    handlerTimeoutInSeconds: number;
     handler: Handler;
     userData: unknown;
     maxConnections: number;

@@ -54,6 +54,11 @@ export interface ServerConfig {
   timeoutInSeconds?: number
   /** Idle keep-alive connections close after this many seconds. Default: `timeoutInSeconds`. */
   idleTimeoutInSeconds?: number
+  /**
+   * A handler that has not answered after this many seconds gets its request
+   * answered with 503 (its late answer is dropped). 0 disables. Default 60.
+   */
+  handlerTimeoutInSeconds?: number
   /** The request handler. Required. */
   handler: Handler
   /** Anything; surfaced as `req.userData`. */
@@ -231,7 +236,7 @@ export class HttpRequest {
 
 const KNOWN_FIELDS = new Set([
   'port', 'host', 'family', 'maxRequestBufferSize', 'maxBodySize', 'timeoutInSeconds',
-  'idleTimeoutInSeconds', 'handler', 'userData', 'maxConnections', 'reusePort', 'ioThreads',
+  'idleTimeoutInSeconds', 'handlerTimeoutInSeconds', 'handler', 'userData', 'maxConnections', 'reusePort', 'ioThreads',
   'prealloc', 'onError',
 ])
 
@@ -243,6 +248,7 @@ interface ResolvedConfig {
   maxBodySize: number
   timeoutInSeconds: number
   idleTimeoutInSeconds: number
+  handlerTimeoutInSeconds: number
   handler: Handler
   userData: unknown
   maxConnections: number
@@ -319,6 +325,7 @@ function resolveConfig(config: ServerConfig): ResolvedConfig {
     maxBodySize: integerField(config, 'maxBodySize', 10 * 1024 * 1024, 0, 2 ** 40),
     timeoutInSeconds,
     idleTimeoutInSeconds: secondsField(config, 'idleTimeoutInSeconds', timeoutInSeconds),
+    handlerTimeoutInSeconds: config.handlerTimeoutInSeconds === 0 ? 0 : secondsField(config, 'handlerTimeoutInSeconds', 60),
     handler: config.handler,
     userData: config.userData,
     maxConnections: integerField(config, 'maxConnections', 65536, 1, 16_000_000),
@@ -546,6 +553,7 @@ export class Server {
       maxBodySize: config.maxBodySize,
       requestTimeoutMs: Math.round(config.timeoutInSeconds * 1000),
       idleTimeoutMs: Math.round(config.idleTimeoutInSeconds * 1000),
+      handlerTimeoutMs: Math.round(config.handlerTimeoutInSeconds * 1000),
       maxConnections: config.maxConnections,
       reusePort: config.reusePort,
       ioThreads: config.ioThreads,

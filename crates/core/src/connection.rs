@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bumpalo::Bump;
 use mio::net::TcpStream;
@@ -55,6 +55,8 @@ pub struct TurnContext<'a> {
 /// A request handed out and not yet written back.
 struct InFlight {
   seq: u32,
+  /// When the request was handed out (for the handler timeout).
+  dispatched: Instant,
   arena: Option<Bump>,
   keep_alive: bool,
   is_head_method: bool,
@@ -76,6 +78,8 @@ pub struct Connection {
   pub readable: bool,
   /// The peer shut its sending side (read returned 0).
   pub peer_closed: bool,
+  /// The peer pipelined past `MAX_PENDING_WRITE` of unread output: close it.
+  pub overrun: bool,
   read_buf: Vec<u8>,
   /// Bytes of `read_buf` before this offset have been framed already.
   read_start: usize,
@@ -86,6 +90,8 @@ pub struct Connection {
   pub request_started: Option<Instant>,
   /// When the connection last had nothing to do.
   pub idle_since: Instant,
+  /// When output was last queued on an empty buffer or partly written.
+  pub last_write_progress: Instant,
   write_buf: Vec<u8>,
   write_pos: usize,
   next_seq: u32,
@@ -114,6 +120,7 @@ impl Connection {
       phase: Phase::Open,
       readable: false,
       peer_closed: false,
+      overrun: false,
       read_buf: buffers.0,
       read_start: 0,
       progress: FrameProgress::default(),
@@ -121,6 +128,7 @@ impl Connection {
       reading_arena: None,
       request_started: None,
       idle_since: now,
+      last_write_progress: now,
       write_buf: buffers.1,
       write_pos: 0,
       next_seq: 0,
@@ -236,6 +244,11 @@ impl Connection {
 
   /// Frames every complete request at the front of the unframed bytes.
   fn frame_requests(&mut self, ctx: &mut TurnContext) {
+    if self.phase == Phase::Open && self.write_buf.len() - self.write_pos >= MAX_PENDING_WRITE && self.has_partial_request() {
+      // The peer keeps sending requests but does not read the answers: cut it off.
+      self.overrun = true;
+      return;
+    }
     while self.may_take_requests() && self.read_start < self.read_buf.len() {
       if self.reading_arena.is_none() {
         self.reading_arena = ctx.arenas.take();
@@ -291,6 +304,7 @@ impl Connection {
           });
           self.in_flight.push_back(InFlight {
             seq: self.next_seq,
+            dispatched: ctx.now,
             arena,
             keep_alive: head.keep_alive,
             is_head_method: head.is_head_method,
@@ -334,7 +348,7 @@ impl Connection {
   /// Answers an unacceptable request with its error status after everything
   /// owed before it, and serves nothing more on this connection.
   pub fn reject(&mut self, reject: Reject, ctx: &mut TurnContext) {
-    let response = error_response(reject.status, reject.reason, ctx.date);
+    let response = error_response(reject.status, reject.reason, ctx.date, true);
     self.phase = Phase::Finishing;
     self.read_start = self.read_buf.len();
     self.request_started = None;
@@ -346,6 +360,7 @@ impl Connection {
     } else {
       self.in_flight.push_back(InFlight {
         seq: self.next_seq,
+        dispatched: ctx.now,
         arena: None,
         keep_alive: false,
         is_head_method: false,
@@ -374,7 +389,11 @@ impl Connection {
       let closes = encode_answer(&mut bytes, answer, &self.in_flight[index], ctx.date);
       self.in_flight[index].early_answer = Some((bytes, closes));
     }
-    // Answers that arrived early and are now next in line.
+    self.write_early_answers(ctx);
+  }
+
+  /// Writes answers that arrived early and are now next in line.
+  fn write_early_answers(&mut self, ctx: &mut TurnContext) {
     while let Some((bytes, closes)) = self.in_flight.front_mut().and_then(|r| r.early_answer.take()) {
       let request = self.in_flight.pop_front().unwrap();
       self.write_buf.extend_from_slice(&bytes);
@@ -402,10 +421,17 @@ impl Connection {
 
   /// Writes queued output until done or the socket is full.
   pub fn flush(&mut self) -> io::Result<()> {
+    if self.write_pos == 0 && !self.write_buf.is_empty() {
+      // Fresh output: the stall clock starts now, not at the last write.
+      self.last_write_progress = Instant::now();
+    }
     while self.write_pos < self.write_buf.len() {
       match self.socket.write(&self.write_buf[self.write_pos..]) {
         Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-        Ok(n) => self.write_pos += n,
+        Ok(n) => {
+          self.write_pos += n;
+          self.last_write_progress = Instant::now();
+        }
         Err(ref err) if would_block(err) => return Ok(()),
         Err(ref err) if interrupted(err) => {}
         Err(err) => return Err(err),
@@ -423,6 +449,25 @@ impl Connection {
   /// (lingering) close.
   pub fn is_done(&self) -> bool {
     self.phase == Phase::Finishing && self.in_flight.is_empty() && !self.has_unwritten_output()
+  }
+
+  /// Answers with 503 every request whose handler has run past `limit`, in
+  /// order from the oldest; their late answers are then dropped as stale.
+  /// Returns whether anything was answered.
+  pub fn answer_overdue_handlers(&mut self, limit: Duration, ctx: &mut TurnContext) -> bool {
+    let mut answered = false;
+    while let Some(front) = self.in_flight.front() {
+      if front.early_answer.is_some() || ctx.now.duration_since(front.dispatched) < limit {
+        break;
+      }
+      let request = self.in_flight.pop_front().unwrap();
+      let response = error_response(503, "the handler did not answer in time", ctx.date, !request.keep_alive);
+      self.write_buf.extend_from_slice(&response);
+      self.finish_request(request, false, ctx);
+      answered = true;
+      self.write_early_answers(ctx);
+    }
+    answered
   }
 
   /// Shuts our sending side; the peer's leftovers are drained until `until`.

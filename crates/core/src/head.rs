@@ -81,6 +81,7 @@ pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) 
   let head_len = match request.parse(buf) {
     Ok(httparse::Status::Partial) => return HeadStatus::Partial,
     Ok(httparse::Status::Complete(len)) => len,
+    Err(httparse::Error::Version) => return HeadStatus::Invalid(reject_version(buf)),
     Err(error) => return HeadStatus::Invalid(reject_for(error)),
   };
   let method = request.method.unwrap_or_default();
@@ -128,13 +129,28 @@ pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) 
   })
 }
 
+/// A version httparse refused: a well-formed `HTTP/d.d` that is not 1.0 or
+/// 1.1 (HTTP/2 preface, HTTP/9.9) is 505 (RFC 9110 §15.6.6); anything else in
+/// that place (a space inside the target, garbage) is a malformed line: 400.
+fn reject_version(buf: &[u8]) -> Reject {
+  let line_end = memchr(b'\n', buf).unwrap_or(buf.len());
+  let line = buf[..line_end].strip_suffix(b"\r").unwrap_or(&buf[..line_end]);
+  let parts: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+  match parts.as_slice() {
+    [_, _, version] if is_http_version(version) => Reject::new(505, "unsupported HTTP version"),
+    _ => Reject::bad_request("malformed request line"),
+  }
+}
+
+fn is_http_version(token: &[u8]) -> bool {
+  matches!(token, [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] if major.is_ascii_digit() && minor.is_ascii_digit())
+}
+
 /// Maps httparse's grammar errors to the answer a client gets.
 fn reject_for(error: httparse::Error) -> Reject {
   match error {
     httparse::Error::TooManyHeaders => Reject::new(431, "too many header fields"),
-    // An unknown version (HTTP/2 preface, HTTP/9.9, HTTP/2.0) is refused with
-    // 505 rather than guessed at (RFC 9110 §15.6.6).
-    httparse::Error::Version => Reject::new(505, "unsupported HTTP version"),
+    httparse::Error::Version => Reject::bad_request("malformed request line"),
     httparse::Error::Token => Reject::bad_request("invalid method token"),
     httparse::Error::HeaderName => Reject::bad_request("invalid header field name"),
     httparse::Error::HeaderValue => Reject::bad_request("invalid header field value"),

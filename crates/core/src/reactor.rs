@@ -57,6 +57,8 @@ pub struct ReactorSettings {
   pub limits: Limits,
   pub request_timeout: Duration,
   pub idle_timeout: Duration,
+  /// A request whose handler has not answered by then gets 503 (None: never).
+  pub handler_timeout: Option<Duration>,
   pub max_connections: usize,
   pub prealloc: bool,
   pub arena_trace: bool,
@@ -358,7 +360,7 @@ impl Reactor {
       now,
     };
     let has_room = |batch: &Batch| batch.len() < MAX_BATCH_REQUESTS && batch.data.len() < MAX_BATCH_BYTES;
-    if conn.read_and_frame(&mut ctx, has_room) == ReadOutcome::Broken {
+    if conn.read_and_frame(&mut ctx, has_room) == ReadOutcome::Broken || conn.overrun {
       self.close(slot);
       return;
     }
@@ -393,29 +395,43 @@ impl Reactor {
   }
 
   /// Timeouts, checked twice a second: a request that is not complete by its
-  /// deadline gets 408, idle keep-alive connections close, lingering ends.
+  /// deadline gets 408, a handler that does not answer in time gets 503, a
+  /// peer that stops reading our output is cut off, idle keep-alive
+  /// connections close, lingering ends.
   fn sweep(&mut self, now: Instant) {
     self.next_sweep = now + SWEEP_INTERVAL;
     self.date = http_date(SystemTime::now());
+    let settings = self.settings;
     for slot in 0..self.connections.len() {
       let Some(conn) = self.connections[slot].as_mut() else { continue };
+      let mut ctx = TurnContext {
+        limits: settings.limits,
+        arenas: &mut self.arenas,
+        batch: &mut self.batch,
+        date: &self.date,
+        now,
+      };
+      let expired = |since: Instant, limit: Duration| now.duration_since(since) >= limit;
       match conn.phase {
         Phase::Lingering { until } if now >= until => self.close(slot),
         Phase::Lingering { .. } => {}
+        _ if conn.has_unwritten_output() && expired(conn.last_write_progress, settings.request_timeout) => {
+          // The peer has not taken a byte of our output for a whole request
+          // timeout: it is gone or hostile.
+          self.close(slot)
+        }
         _ => {
+          if let Some(limit) = settings.handler_timeout {
+            if conn.answer_overdue_handlers(limit, &mut ctx) {
+              self.touched.push(slot);
+            }
+          }
           if let Some(started) = conn.request_started {
-            if now.duration_since(started) >= self.settings.request_timeout {
-              let mut ctx = TurnContext {
-                limits: self.settings.limits,
-                arenas: &mut self.arenas,
-                batch: &mut self.batch,
-                date: &self.date,
-                now,
-              };
+            if expired(started, settings.request_timeout) {
               conn.reject(Reject::new(408, "request not received in time"), &mut ctx);
               self.touched.push(slot);
             }
-          } else if conn.is_idle() && now.duration_since(conn.idle_since) >= self.settings.idle_timeout {
+          } else if conn.is_idle() && expired(conn.idle_since, settings.idle_timeout) {
             self.close(slot);
           }
         }

@@ -106,8 +106,8 @@ pub enum ConnectionHeader {
   KeepAlive,
 }
 
-/// A complete error response the engine sends on its own (then closes).
-pub fn error_response(status: u16, detail: &str, date: &[u8]) -> Vec<u8> {
+/// A complete error response the engine sends on its own.
+pub fn error_response(status: u16, detail: &str, date: &[u8], close: bool) -> Vec<u8> {
   let reason = reason_phrase(status);
   let body = format!("{status} {reason}: {detail}\n");
   let mut out = Vec::with_capacity(160 + body.len());
@@ -115,7 +115,7 @@ pub fn error_response(status: u16, detail: &str, date: &[u8]) -> Vec<u8> {
   out.extend_from_slice(date);
   out.extend_from_slice(b"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ");
   push_decimal(&mut out, body.len());
-  out.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+  out.extend_from_slice(if close { b"\r\nConnection: close\r\n\r\n".as_slice() } else { b"\r\n\r\n" });
   out.extend_from_slice(body.as_bytes());
   out
 }

@@ -23,6 +23,8 @@ pub struct NativeConfig {
   pub max_body_size: f64,
   pub request_timeout_ms: u32,
   pub idle_timeout_ms: u32,
+  /// 0: handlers are never timed out.
+  pub handler_timeout_ms: u32,
   pub max_connections: u32,
   pub reuse_port: bool,
   pub io_threads: u32,
@@ -78,6 +80,7 @@ impl NativeServer {
       max_body_size: config.max_body_size as u64,
       request_timeout: Duration::from_millis(u64::from(config.request_timeout_ms)),
       idle_timeout: Duration::from_millis(u64::from(config.idle_timeout_ms)),
+      handler_timeout: (config.handler_timeout_ms > 0).then(|| Duration::from_millis(u64::from(config.handler_timeout_ms))),
       max_connections: config.max_connections as usize,
       reuse_port: config.reuse_port,
       io_threads: config.io_threads as usize,
