@@ -43,6 +43,8 @@ export interface NativeConfig {
   maxBodySize: number
   requestTimeoutMs: number
   idleTimeoutMs: number
+  /** 0: handlers are never timed out. */
+  handlerTimeoutMs: number
   maxConnections: number
   reusePort: boolean
   ioThreads: number
