@@ -1,5 +1,7 @@
 // Shared test helpers: start a server on a free port, talk raw TCP to it.
 import net from 'node:net'
+import { once } from 'node:events'
+import type { ExecutionContext } from 'ava'
 import { newServer, type Server, type ServerConfig } from '../index'
 
 export async function startServer(config: Omit<ServerConfig, 'port'> & { port?: number }): Promise<{ server: Server; port: number; stopped: Promise<void> }> {
@@ -60,4 +62,212 @@ export function splitResponses(data: string): Array<{ status: number; headers: R
     rest = rest.slice(headEnd + 4 + length)
   }
   return responses
+}
+
+// ---------------------------------------------------------------------------
+// Helpers added for the full suite.
+
+
+/** Rejects with `label` if `promise` does not settle within `ms`. */
+export function within<T>(promise: Promise<T>, ms: number, label: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${label}`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Stops `server` when the test ends, whatever happened (bounded). */
+export function stopAtTeardown(t: ExecutionContext, server: Server, stopped?: Promise<void>): void {
+  t.teardown(async () => {
+    await within(server.handle().shutdown({ timeoutMs: 2000 }), 4000, 'teardown shutdown').catch(() => {})
+    if (stopped) await within(stopped, 4000, 'teardown run()').catch(() => {})
+  })
+}
+
+/** startServer + teardown registration. */
+export async function serve(t: ExecutionContext, config: Omit<ServerConfig, 'port'> & { port?: number }) {
+  const started = await startServer(config)
+  stopAtTeardown(t, started.server, started.stopped)
+  return started
+}
+
+/** Runs an already created server (e.g. from an example), registers teardown, waits until it listens. */
+export async function runCreated(t: ExecutionContext, server: Server): Promise<{ port: number; stopped: Promise<void> }> {
+  const stopped = server.run()
+  stopped.catch(() => {})
+  stopAtTeardown(t, server, stopped)
+  await server.handle().waitTillRunning()
+  return { port: server.port, stopped }
+}
+
+export interface RawResponse {
+  /** The whole response as received (latin1). */
+  raw: string
+  statusLine: string
+  status: number
+  /** Header lines in order, names as sent. */
+  headerList: Array<[string, string]>
+  /** Lower-cased names; the last value wins. */
+  headers: Record<string, string | undefined>
+  body: string
+}
+
+/** One keep-alive client connection that reads responses one at a time. */
+export class RawClient {
+  /** Bytes received and not yet consumed (latin1). */
+  pending = ''
+  /** The server ended or closed the connection. */
+  ended = false
+  error: Error | undefined
+  private wake: Array<() => void> = []
+
+  private constructor(readonly socket: net.Socket) {
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => {
+      this.pending += chunk
+      this.notify()
+    })
+    socket.on('end', () => {
+      this.ended = true
+      this.notify()
+    })
+    socket.on('close', () => {
+      this.ended = true
+      this.notify()
+    })
+    socket.on('error', (error) => {
+      this.error = error
+      this.ended = true
+      this.notify()
+    })
+  }
+
+  static async connect(port: number, { noDelay = false } = {}): Promise<RawClient> {
+    const socket = net.connect({ port, host: '127.0.0.1', noDelay })
+    await within(once(socket, 'connect'), 3000, `connect to ${port}`)
+    return new RawClient(socket)
+  }
+
+  private notify(): void {
+    const wake = this.wake
+    this.wake = []
+    for (const w of wake) w()
+  }
+
+  /** Waits for more data or the end, at most `ms`; false on timeout. */
+  private waitForChange(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms)
+      this.wake.push(() => {
+        clearTimeout(timer)
+        resolve(true)
+      })
+    })
+  }
+
+  write(data: string | Buffer): Promise<void> {
+    return new Promise((resolve, reject) => this.socket.write(data, (error) => (error ? reject(error) : resolve())))
+  }
+
+  /** Writes `data` one byte per write, `gapMs` apart. */
+  async writeBytewise(data: string | Buffer, gapMs = 1): Promise<void> {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data
+    for (let i = 0; i < bytes.length; i++) {
+      await this.write(bytes.subarray(i, i + 1))
+      if (gapMs) await sleep(gapMs)
+    }
+  }
+
+  /**
+   * Reads exactly one response off the connection. `head`: the request was HEAD
+   * (no body whatever the headers say). Throws if it does not arrive whole in time.
+   */
+  async readResponse({ head = false, timeoutMs = 3000 } = {}): Promise<RawResponse> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const parsed = parseOne(this.pending, head, this.ended)
+      if (parsed) {
+        this.pending = this.pending.slice(parsed.raw.length)
+        return parsed
+      }
+      if (this.ended) throw new Error(`connection ended before a whole response; got ${JSON.stringify(this.pending)}`)
+      const left = deadline - Date.now()
+      if (left <= 0 || !(await this.waitForChange(left))) {
+        throw new Error(`no whole response within ${timeoutMs} ms; got ${JSON.stringify(this.pending)}`)
+      }
+    }
+  }
+
+  /** Resolves true once the server has ended the connection, false if it is still open after `ms`. */
+  async waitForEnd(ms = 2000): Promise<boolean> {
+    const deadline = Date.now() + ms
+    while (!this.ended) {
+      const left = deadline - Date.now()
+      if (left <= 0 || !(await this.waitForChange(left))) return this.ended
+    }
+    return true
+  }
+
+  /** Waits `ms` and returns whatever arrived meanwhile (consuming it). */
+  async drainFor(ms: number): Promise<string> {
+    await sleep(ms)
+    const data = this.pending
+    this.pending = ''
+    return data
+  }
+
+  close(): void {
+    this.socket.destroy()
+  }
+}
+
+/** Parses one response at the start of `data`, or undefined if it is not complete yet. */
+export function parseOne(data: string, head = false, ended = false): RawResponse | undefined {
+  const headEnd = data.indexOf('\r\n\r\n')
+  if (headEnd === -1) return undefined
+  const [statusLine, ...lines] = data.slice(0, headEnd).split('\r\n')
+  const headerList: Array<[string, string]> = []
+  const headers: Record<string, string | undefined> = {}
+  for (const line of lines) {
+    const colon = line.indexOf(':')
+    const name = line.slice(0, colon)
+    const value = line.slice(colon + 1).trim()
+    headerList.push([name, value])
+    headers[name.toLowerCase()] = value
+  }
+  const status = Number(statusLine.split(' ')[1])
+  const bodyStart = headEnd + 4
+  let bodyLength: number
+  if (head || (status >= 100 && status < 200) || status === 204 || status === 304) bodyLength = 0
+  else if (headers['content-length'] !== undefined) bodyLength = Number(headers['content-length'])
+  else if (ended) bodyLength = data.length - bodyStart
+  else return undefined
+  if (data.length < bodyStart + bodyLength) return undefined
+  return {
+    raw: data.slice(0, bodyStart + bodyLength),
+    statusLine,
+    status,
+    headerList,
+    headers,
+    body: data.slice(bodyStart, bodyStart + bodyLength),
+  }
+}
+
+/** Opens a connection and expects it to be refused; resolves the error code. */
+export function connectError(port: number, ms = 2000): Promise<string> {
+  return within(
+    new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1')
+      socket.on('connect', () => {
+        socket.destroy()
+        resolve('CONNECTED')
+      })
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? String(error)))
+    }),
+    ms,
+    'connect attempt',
+  )
 }

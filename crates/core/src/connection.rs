@@ -283,7 +283,10 @@ impl Connection {
               Some(arena) => {
                 let mut body = bumpalo::collections::Vec::new_in(arena);
                 decode_body(pending, &request, &mut body as &mut dyn ByteSink);
-                ctx.batch.push(id, self.fd, self.remote_port, pending, &request, Some(&body));
+                // Kept in the arena (not freed on drop) until the reset, so the
+                // arena trace shows what the request really used.
+                let body: &[u8] = body.into_bump_slice();
+                ctx.batch.push(id, self.fd, self.remote_port, pending, &request, Some(body));
               }
               None => {
                 let mut body = Vec::new();
