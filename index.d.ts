@@ -39,7 +39,7 @@ export interface ServerConfig {
     maxBodySize?: number;
     /** A request must arrive whole within this many seconds (else 408). Default 30. */
     timeoutInSeconds?: number;
-    /** Idle keep-alive connections close after this many seconds. Default: `timeoutInSeconds`. */
+    /** Idle keep-alive connections close after this many seconds. Default 75 (longer than load balancers' 60 s). */
     idleTimeoutInSeconds?: number;
     /**
      * A handler that has not answered after this many seconds gets its request

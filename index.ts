@@ -52,7 +52,7 @@ export interface ServerConfig {
   maxBodySize?: number
   /** A request must arrive whole within this many seconds (else 408). Default 30. */
   timeoutInSeconds?: number
-  /** Idle keep-alive connections close after this many seconds. Default: `timeoutInSeconds`. */
+  /** Idle keep-alive connections close after this many seconds. Default 75 (longer than load balancers' 60 s). */
   idleTimeoutInSeconds?: number
   /**
    * A handler that has not answered after this many seconds gets its request
@@ -324,7 +324,7 @@ function resolveConfig(config: ServerConfig): ResolvedConfig {
     maxRequestBufferSize: integerField(config, 'maxRequestBufferSize', 8192, 256, 64 * 1024 * 1024),
     maxBodySize: integerField(config, 'maxBodySize', 10 * 1024 * 1024, 0, 2 ** 40),
     timeoutInSeconds,
-    idleTimeoutInSeconds: secondsField(config, 'idleTimeoutInSeconds', timeoutInSeconds),
+    idleTimeoutInSeconds: secondsField(config, 'idleTimeoutInSeconds', DEFAULT_IDLE_TIMEOUT_SECONDS),
     handlerTimeoutInSeconds: config.handlerTimeoutInSeconds === 0 ? 0 : secondsField(config, 'handlerTimeoutInSeconds', 60),
     handler: config.handler,
     userData: config.userData,
@@ -335,6 +335,14 @@ function resolveConfig(config: ServerConfig): ResolvedConfig {
     onError: config.onError ?? defaultOnError,
   }
 }
+
+/**
+ * Idle keep-alive connections are kept longer than the idle timeout of common
+ * load balancers (60 s on AWS ALB/ELB, nginx upstream keep-alive): the
+ * balancer should close an idle upstream connection first; if the server
+ * closed it while the balancer was reusing it, a client would get a 502.
+ */
+const DEFAULT_IDLE_TIMEOUT_SECONDS = 75
 
 function defaultOnError(error: unknown): void {
   console.error('fasthttp: handler error:', error)

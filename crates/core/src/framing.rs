@@ -116,12 +116,25 @@ where
     BodyFraming::Chunked => match walk_chunked(&buf[body_start..], progress.chunked, limits.max_body, None) {
       ChunkedStatus::Partial(next) => {
         progress.chunked = next;
-        FrameStatus::Partial
+        // Chunk metadata (sizes, extensions, trailers) is not body, so the
+        // decoded-size limit alone would let a peer buffer unbounded bytes
+        // of it: bound the encoded size too.
+        if (buf.len() - body_start) as u64 > max_encoded_chunked(limits.max_body) {
+          FrameStatus::Invalid(Reject::new(413, "chunked encoding overhead too large"))
+        } else {
+          FrameStatus::Partial
+        }
       }
       ChunkedStatus::Invalid(reject) => FrameStatus::Invalid(reject),
       ChunkedStatus::Complete { consumed, .. } => complete(head, Span { start: body_start, len: consumed }),
     },
   }
+}
+
+/// The most encoded bytes a chunked body of at most `max_body` decoded bytes
+/// may take while it is still arriving: twice the body plus 1 MiB of framing.
+pub fn max_encoded_chunked(max_body: u64) -> u64 {
+  max_body.saturating_mul(2).saturating_add(1 << 20)
 }
 
 fn complete(head: RequestHead, body: Span) -> FrameStatus {
@@ -241,5 +254,12 @@ mod tests {
     assert!(matches!(frame(&big), FrameStatus::Invalid(Reject { status: 431, .. })));
     let huge = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2000000\r\n\r\n";
     assert!(matches!(frame(huge), FrameStatus::Invalid(Reject { status: 413, .. })));
+    // Tiny chunks with long extensions: little body, endless framing.
+    let mut padded = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+    let chunk = format!("1;{}\r\nx\r\n", "e".repeat(4000));
+    while padded.len() as u64 <= max_encoded_chunked(LIMITS.max_body) + 100 {
+      padded.extend_from_slice(chunk.as_bytes());
+    }
+    assert!(matches!(frame(&padded), FrameStatus::Invalid(Reject { status: 413, .. })));
   }
 }
