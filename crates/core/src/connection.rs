@@ -12,6 +12,7 @@ use mio::net::TcpStream;
 
 use crate::arena::ArenaPool;
 use crate::batch::{Batch, RequestId};
+use crate::read_buffer::ReadBuffer;
 use crate::chunked::ByteSink;
 use crate::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
 use crate::head::{Reject, MAX_HEADERS};
@@ -20,8 +21,8 @@ use crate::response::{
   CONTINUE_RESPONSE,
 };
 
-/// How much one `read` asks the kernel for.
-pub const READ_CHUNK: usize = 16 * 1024;
+/// A write buffer that grew past `MAX_PENDING_WRITE` shrinks back to this.
+const WRITE_BUFFER_KEEP: usize = 16 * 1024;
 /// Requests of one connection handed out and not yet answered; past this the
 /// connection is not read until answers come back (pipelining backpressure).
 pub const MAX_IN_FLIGHT_PER_CONNECTION: usize = 256;
@@ -76,13 +77,13 @@ pub struct Connection {
   pub phase: Phase,
   /// Edge-triggered readiness: the socket may hold unread bytes.
   pub readable: bool,
+  /// Registered for writable events too (only while output is stuck).
+  pub write_interest: bool,
   /// The peer shut its sending side (read returned 0).
   pub peer_closed: bool,
   /// The peer pipelined past `MAX_PENDING_WRITE` of unread output: close it.
   pub overrun: bool,
-  read_buf: Vec<u8>,
-  /// Bytes of `read_buf` before this offset have been framed already.
-  read_start: usize,
+  input: ReadBuffer,
   progress: FrameProgress,
   continue_sent: bool,
   reading_arena: Option<Bump>,
@@ -119,10 +120,10 @@ impl Connection {
       generation,
       phase: Phase::Open,
       readable: false,
+      write_interest: false,
       peer_closed: false,
       overrun: false,
-      read_buf: buffers.0,
-      read_start: 0,
+      input: ReadBuffer::from_storage(buffers.0),
       progress: FrameProgress::default(),
       continue_sent: false,
       reading_arena: None,
@@ -146,9 +147,8 @@ impl Connection {
         arenas.give_back_untraced(arena);
       }
     }
-    self.read_buf.clear();
     self.write_buf.clear();
-    (self.read_buf, self.write_buf)
+    (self.input.into_storage(), self.write_buf)
   }
 
   pub fn has_unwritten_output(&self) -> bool {
@@ -156,7 +156,7 @@ impl Connection {
   }
 
   pub fn has_partial_request(&self) -> bool {
-    self.read_start < self.read_buf.len()
+    self.input.has_unframed()
   }
 
   pub fn in_flight_count(&self) -> usize {
@@ -191,25 +191,24 @@ impl Connection {
     while self.wants_read(batch_has_room(ctx.batch)) {
       if let Phase::Lingering { .. } = self.phase {
         // Discard: our side is done, we only wait for the peer's close.
-        self.read_start = 0;
-        self.read_buf.clear();
+        self.input.discard_all();
       }
-      if self.read_buf.capacity() - self.read_buf.len() < READ_CHUNK / 4 {
-        self.make_room();
-      }
-      let len = self.read_buf.len();
-      let spare = self.read_buf.capacity() - len;
-      self.read_buf.resize(len + spare, 0);
-      match self.socket.read(&mut self.read_buf[len..]) {
+      let space = self.input.space();
+      let asked = space.len();
+      match self.socket.read(space) {
         Ok(0) => {
           // EOF: the peer will send nothing more. What it sent already is
           // still answered (a half-closed client waits for its responses).
-          self.read_buf.truncate(len);
           self.peer_closed = true;
           self.readable = false;
         }
         Ok(n) => {
-          self.read_buf.truncate(len + n);
+          self.input.filled(n);
+          // A short read emptied the socket: skip the read that would only
+          // say "would block" (the next edge reports new data).
+          if n < asked {
+            self.readable = false;
+          }
           if self.request_started.is_none() && self.phase == Phase::Open {
             self.request_started = Some(ctx.now);
           }
@@ -217,29 +216,12 @@ impl Connection {
         }
         // Would block "errors" are the OS's way of saying that the
         // connection is not actually ready to perform this I/O operation.
-        Err(ref err) if would_block(err) => {
-          self.read_buf.truncate(len);
-          self.readable = false;
-        }
-        Err(ref err) if interrupted(err) => self.read_buf.truncate(len),
-        Err(_) => {
-          self.read_buf.truncate(len);
-          return ReadOutcome::Broken;
-        }
+        Err(ref err) if would_block(err) => self.readable = false,
+        Err(ref err) if interrupted(err) => {}
+        Err(_) => return ReadOutcome::Broken,
       }
     }
     ReadOutcome::Drained
-  }
-
-  /// Moves unframed bytes to the front, or grows the buffer when they fill it.
-  fn make_room(&mut self) {
-    if self.read_start > 0 {
-      self.read_buf.drain(..self.read_start);
-      self.read_start = 0;
-    }
-    if self.read_buf.capacity() - self.read_buf.len() < READ_CHUNK / 4 {
-      self.read_buf.reserve(READ_CHUNK.max(self.read_buf.len()));
-    }
   }
 
   /// Frames every complete request at the front of the unframed bytes.
@@ -249,12 +231,12 @@ impl Connection {
       self.overrun = true;
       return;
     }
-    while self.may_take_requests() && self.read_start < self.read_buf.len() {
+    while self.may_take_requests() && self.input.has_unframed() {
       if self.reading_arena.is_none() {
         self.reading_arena = ctx.arenas.take();
       }
-      let Connection { read_buf, read_start, progress, reading_arena, .. } = self;
-      let pending = &read_buf[*read_start..];
+      let Connection { input, progress, reading_arena, .. } = self;
+      let pending = input.unframed();
       let mut heap_table = Vec::new();
       let status = frame_request(pending, ctx.limits, progress, || match reading_arena.as_ref() {
         Some(arena) => arena.alloc_slice_fill_copy(MAX_HEADERS, httparse::EMPTY_HEADER),
@@ -276,7 +258,7 @@ impl Connection {
           // The arena (header index, decoded body) now belongs to this
           // request until its response is written.
           let arena = self.reading_arena.take();
-          let pending = &self.read_buf[self.read_start..];
+          let pending = self.input.unframed();
           let id = RequestId { conn: self.id, generation: self.generation, seq: self.next_seq };
           if request.is_chunked() {
             match arena.as_ref() {
@@ -316,20 +298,16 @@ impl Connection {
             trace_label,
           });
           self.next_seq = self.next_seq.wrapping_add(1);
-          self.read_start += request.len;
+          self.input.consume(request.len);
           self.progress = FrameProgress::default();
           self.continue_sent = false;
-          self.request_started = if self.read_start < self.read_buf.len() { Some(ctx.now) } else { None };
+          self.request_started = if self.input.has_unframed() { Some(ctx.now) } else { None };
           if !head.keep_alive {
             // Nothing after a closing request is ever served.
             self.phase = Phase::Finishing;
           }
         }
       }
-    }
-    if self.read_start == self.read_buf.len() {
-      self.read_start = 0;
-      self.read_buf.clear();
     }
   }
 
@@ -353,7 +331,7 @@ impl Connection {
   pub fn reject(&mut self, reject: Reject, ctx: &mut TurnContext) {
     let response = error_response(reject.status, reject.reason, ctx.date, true);
     self.phase = Phase::Finishing;
-    self.read_start = self.read_buf.len();
+    self.input.discard_all();
     self.request_started = None;
     if let Some(arena) = self.reading_arena.take() {
       ctx.arenas.give_back_untraced(arena);
@@ -443,7 +421,7 @@ impl Connection {
     self.write_pos = 0;
     self.write_buf.clear();
     if self.write_buf.capacity() > MAX_PENDING_WRITE {
-      self.write_buf.shrink_to(READ_CHUNK);
+      self.write_buf.shrink_to(WRITE_BUFFER_KEEP);
     }
     Ok(())
   }
@@ -484,7 +462,7 @@ impl Connection {
   pub fn stop_taking_requests(&mut self) {
     if self.phase == Phase::Open {
       self.phase = Phase::Finishing;
-      self.read_start = self.read_buf.len();
+      self.input.discard_all();
       self.request_started = None;
     }
   }

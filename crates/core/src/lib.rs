@@ -14,6 +14,7 @@ pub mod batch;
 pub mod connection;
 pub mod date;
 pub mod reactor;
+pub mod read_buffer;
 pub mod response;
 pub mod server;
 

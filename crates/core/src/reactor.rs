@@ -263,7 +263,7 @@ impl Reactor {
     if self
       .poll
       .registry()
-      .register(&mut socket, Token(slot), Interest::READABLE | Interest::WRITABLE)
+      .register(&mut socket, Token(slot), Interest::READABLE)
       .is_err()
     {
       self.free_slots.push(slot);
@@ -370,6 +370,17 @@ impl Reactor {
     if conn.flush().is_err() {
       self.close(slot);
       return;
+    }
+    // Writable events are only wanted while output waits for socket space;
+    // otherwise every ACK would wake the loop.
+    if conn.has_unwritten_output() != conn.write_interest {
+      let interest =
+        if conn.has_unwritten_output() { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
+      if self.poll.registry().reregister(&mut conn.socket, Token(slot), interest).is_err() {
+        self.close(slot);
+        return;
+      }
+      conn.write_interest = conn.has_unwritten_output();
     }
     if let Phase::Lingering { .. } = conn.phase {
       if conn.peer_closed {
