@@ -15,7 +15,7 @@ use crate::batch::{Batch, RequestId};
 use crate::read_buffer::ReadBuffer;
 use crate::chunked::ByteSink;
 use crate::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
-use crate::head::{Reject, MAX_HEADERS};
+use crate::head::Reject;
 use crate::response::{
   error_response, kind, raw_response_closes, write_body_head, Answer, ConnectionHeader, CONTENT_TYPES,
   CONTINUE_RESPONSE,
@@ -237,14 +237,10 @@ impl Connection {
       }
       let Connection { input, progress, reading_arena, .. } = self;
       let pending = input.unframed();
-      let mut heap_table = Vec::new();
-      let status = frame_request(pending, ctx.limits, progress, || match reading_arena.as_ref() {
-        Some(arena) => arena.alloc_slice_fill_copy(MAX_HEADERS, httparse::EMPTY_HEADER),
-        None => {
-          heap_table.resize(MAX_HEADERS, httparse::EMPTY_HEADER);
-          &mut heap_table[..]
-        }
-      });
+      let status = match reading_arena.as_ref() {
+        Some(arena) => frame_request(pending, ctx.limits, progress, &mut &*arena),
+        None => frame_request(pending, ctx.limits, progress, &mut Vec::new()),
+      };
       match status {
         FrameStatus::Partial => {
           self.on_partial_request();

@@ -11,6 +11,9 @@ use crate::span::Span;
 /// How many header fields one request may carry; more is answered with 431.
 pub const MAX_HEADERS: usize = 100;
 
+/// The answer to more than the header table holds.
+pub const TOO_MANY_HEADERS: Reject = Reject::new(431, "too many header fields");
+
 /// The outcome of looking at the bytes received so far.
 #[derive(Debug, PartialEq, Eq)]
 pub enum HeadStatus {
@@ -149,7 +152,7 @@ fn is_http_version(token: &[u8]) -> bool {
 /// Maps httparse's grammar errors to the answer a client gets.
 fn reject_for(error: httparse::Error) -> Reject {
   match error {
-    httparse::Error::TooManyHeaders => Reject::new(431, "too many header fields"),
+    httparse::Error::TooManyHeaders => TOO_MANY_HEADERS,
     httparse::Error::Version => Reject::bad_request("malformed request line"),
     httparse::Error::Token => Reject::bad_request("invalid method token"),
     httparse::Error::HeaderName => Reject::bad_request("invalid header field name"),

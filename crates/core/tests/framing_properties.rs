@@ -5,15 +5,13 @@
 
 use fasthttp_core::chunked::{walk_chunked, ChunkedProgress, ChunkedStatus};
 use fasthttp_core::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
-use fasthttp_core::head::MAX_HEADERS;
 use proptest::prelude::*;
 
 const LIMITS: Limits = Limits { max_head: 64 * 1024, max_body: 1 << 20 };
 
 /// Frames `buf` in one piece.
 fn frame_whole(buf: &[u8]) -> FrameStatus {
-  let mut table = [httparse::EMPTY_HEADER; MAX_HEADERS];
-  frame_request(buf, LIMITS, &mut FrameProgress::default(), || &mut table)
+  frame_request(buf, LIMITS, &mut FrameProgress::default(), &mut Vec::new())
 }
 
 /// Frames `buf` as it arrives in the given pieces, keeping progress between
@@ -24,8 +22,7 @@ fn frame_in_pieces(buf: &[u8], cuts: &[usize]) -> FrameStatus {
   ends.push(buf.len());
   ends.sort_unstable();
   for end in ends {
-    let mut table = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let status = frame_request(&buf[..end], LIMITS, &mut progress, || &mut table);
+    let status = frame_request(&buf[..end], LIMITS, &mut progress, &mut Vec::new());
     if status != FrameStatus::Partial {
       return status;
     }
