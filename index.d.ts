@@ -67,9 +67,9 @@ export interface ServerConfig {
  * when called.
  */
 export declare class HttpRequest {
-    /** The request's own bytes: the head, then the body (decoded if it was chunked). */
-    readonly buffer: Buffer;
     readonly userData: unknown;
+    /** The request's own bytes: the head, then the body (decoded if it was chunked). */
+    get buffer(): Buffer;
     private slice;
     private text;
     /** The method, e.g. `GET`. */

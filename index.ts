@@ -111,19 +111,31 @@ const CONTENT_TYPE_JSON = 2
  * when called.
  */
 export class HttpRequest {
-  /** The request's own bytes: the head, then the body (decoded if it was chunked). */
-  readonly buffer: Buffer
   readonly userData: unknown
   /** @internal */ readonly _table: Uint32Array
   /** @internal */ readonly _row: number
+  /** @internal the whole batch; this request's bytes start at `_base` */ readonly _data: Buffer
+  /** @internal */ readonly _base: number
+  /** @internal */ _buffer: Buffer | undefined
 
   /** @internal */
   constructor(data: Buffer, table: Uint32Array, row: number, userData: unknown) {
-    const start = table[row + F_DATA_START]
-    this.buffer = data.subarray(start, start + table[row + F_DATA_LEN])
+    this._data = data
+    this._base = table[row + F_DATA_START]
     this._table = table
     this._row = row
     this.userData = userData
+    this._buffer = undefined
+  }
+
+  /** The request's own bytes: the head, then the body (decoded if it was chunked). */
+  get buffer(): Buffer {
+    // Made on first use: a view costs an allocation, and many handlers only
+    // read the conveniences below, which decode straight from the batch.
+    if (this._buffer === undefined) {
+      this._buffer = this._data.subarray(this._base, this._base + this._table[this._row + F_DATA_LEN])
+    }
+    return this._buffer
   }
 
   private slice(field: number): Slice {
@@ -131,8 +143,8 @@ export class HttpRequest {
   }
 
   private text(field: number): string {
-    const start = this._table[this._row + field]
-    return this.buffer.toString('latin1', start, start + this._table[this._row + field + 1])
+    const start = this._base + this._table[this._row + field]
+    return this._data.toString('latin1', start, start + this._table[this._row + field + 1])
   }
 
   /** The method, e.g. `GET`. */
@@ -210,14 +222,14 @@ export class HttpRequest {
 
   /** The body bytes (a view, no copy). */
   bodyBytes(): Buffer {
-    const start = this._table[this._row + F_BODY]
-    return this.buffer.subarray(start, start + this._table[this._row + F_BODY + 1])
+    const start = this._base + this._table[this._row + F_BODY]
+    return this._data.subarray(start, start + this._table[this._row + F_BODY + 1])
   }
 
   /** The body decoded as UTF-8. */
   bodyText(): string {
-    const start = this._table[this._row + F_BODY]
-    return this.buffer.toString('utf8', start, start + this._table[this._row + F_BODY + 1])
+    const start = this._base + this._table[this._row + F_BODY]
+    return this._data.toString('utf8', start, start + this._table[this._row + F_BODY + 1])
   }
 
   /** The body parsed as JSON (throws on invalid JSON, which makes a 500). */
@@ -397,42 +409,51 @@ function startsWithHttp(bytes: Uint8Array): boolean {
 /** Thrown for a handler result that is not one of the supported forms. */
 class BadHandlerResult extends TypeError {}
 
+/** Payload bytes rounded up so the next record header is 4-byte aligned. */
+function padded(len: number): number {
+  return (len + 3) & ~3
+}
+
 /** The answer buffer of the current tick. */
 class AnswerWriter {
-  private out = Buffer.allocUnsafe(64 * 1024)
+  private out = Buffer.allocUnsafeSlow(64 * 1024)
+  // Record headers are 4-byte aligned, so they are written as whole words.
+  private words = new Uint32Array(this.out.buffer, this.out.byteOffset, this.out.length >>> 2)
   length = 0
 
   private reserve(bytes: number): void {
-    const needed = this.length + bytes
+    const needed = this.length + bytes + 3
     if (needed <= this.out.length) return
-    const bigger = Buffer.allocUnsafe(Math.max(needed, this.out.length * 2))
+    const bigger = Buffer.allocUnsafeSlow(Math.max(needed, this.out.length * 2) + 3)
     this.out.copy(bigger, 0, 0, this.length)
     this.out = bigger
+    this.words = new Uint32Array(bigger.buffer, bigger.byteOffset, bigger.length >>> 2)
   }
 
   private header(req: HttpRequest, kind: number, len: number, at: number): void {
     const table = req._table
     const row = req._row
-    const out = this.out
-    out.writeUInt32LE(table[row + F_CONN], at)
-    out.writeUInt32LE(table[row + F_GENERATION], at + 4)
-    out.writeUInt32LE(table[row + F_SEQ], at + 8)
-    out.writeUInt32LE(kind, at + 12)
-    out.writeUInt32LE(len, at + 16)
+    const words = this.words
+    const w = at >>> 2
+    words[w] = table[row + F_CONN]
+    words[w + 1] = table[row + F_GENERATION]
+    words[w + 2] = table[row + F_SEQ]
+    words[w + 3] = kind
+    words[w + 4] = len
   }
 
   bytes(req: HttpRequest, kind: number, bytes: Uint8Array): void {
     this.reserve(RECORD_HEADER_LEN + bytes.length)
     this.header(req, kind, bytes.length, this.length)
     this.out.set(bytes, this.length + RECORD_HEADER_LEN)
-    this.length += RECORD_HEADER_LEN + bytes.length
+    this.length += RECORD_HEADER_LEN + padded(bytes.length)
   }
 
   string(req: HttpRequest, kind: number, text: string): void {
     this.reserve(RECORD_HEADER_LEN + text.length * 3)
     const len = this.out.write(text, this.length + RECORD_HEADER_LEN, 'utf8')
     this.header(req, kind, len, this.length)
-    this.length += RECORD_HEADER_LEN + len
+    this.length += RECORD_HEADER_LEN + padded(len)
   }
 
   /** Encodes any supported handler result; throws BadHandlerResult otherwise. */
@@ -502,7 +523,7 @@ class AnswerWriter {
     let at = this.length + RECORD_HEADER_LEN
     at += this.out.write(head, at, 'latin1')
     if (sendBody) this.out.set(bodyBytes, at)
-    this.length += RECORD_HEADER_LEN + total
+    this.length += RECORD_HEADER_LEN + padded(total)
   }
 
   take(): Buffer {

@@ -2,7 +2,9 @@
 //!
 //! The embedder sends all answers of one JavaScript tick in ONE buffer of
 //! records: a 20-byte little-endian header (`conn`, `generation`, `seq`,
-//! `kind`, `len`) followed by `len` bytes. `index.ts` writes the same layout.
+//! `kind`, `len`) followed by `len` bytes, padded to a multiple of 4 so that
+//! every header is 4-byte aligned (JavaScript writes it through a
+//! `Uint32Array`). `index.ts` writes the same layout.
 
 use crate::batch::RequestId;
 
@@ -53,7 +55,7 @@ pub fn answers(mut records: &[u8]) -> impl Iterator<Item = Answer<'_>> {
       return None;
     }
     let answer = Answer { id, kind, bytes: &rest[..len] };
-    records = &rest[len..];
+    records = &rest[padded_len(len).min(rest.len())..];
     Some(answer)
   })
 }
@@ -65,6 +67,17 @@ pub fn push_answer(records: &mut Vec<u8>, id: RequestId, kind: u32, bytes: &[u8]
     records.extend_from_slice(&word.to_le_bytes());
   }
   records.extend_from_slice(bytes);
+  records.resize(records.len() + padded_len(bytes.len()) - bytes.len(), 0);
+}
+
+/// A record's payload length rounded up to the 4-byte alignment.
+pub fn padded_len(len: usize) -> usize {
+  (len + 3) & !3
+}
+
+/// Bytes one record with a payload of `len` takes in the buffer.
+pub fn record_len(len: usize) -> usize {
+  RECORD_HEADER_LEN + padded_len(len)
 }
 
 /// Whether a verbatim response asks for the connection to close: a
@@ -163,13 +176,14 @@ mod tests {
     let b = RequestId { conn: 4, generation: 5, seq: 6 };
     push_answer(&mut records, a, kind::RAW, b"HTTP/1.1 204 No Content\r\n\r\n");
     push_answer(&mut records, b, kind::BODY | kind::CLOSE, b"hi");
+    assert_eq!(records.len() % 4, 0, "records stay 4-byte aligned");
     let all: Vec<_> = answers(&records).collect();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].id, a);
     assert_eq!(all[1].bytes, b"hi");
     assert_eq!(all[1].kind & kind::CLOSE, kind::CLOSE);
     // A truncated buffer yields only the whole records.
-    assert_eq!(answers(&records[..records.len() - 1]).count(), 1);
+    assert_eq!(answers(&records[..records.len() - 3]).count(), 1);
   }
 
   #[test]

@@ -137,7 +137,7 @@ impl ServerHandle {
     let mut per_thread: Vec<Vec<u8>> = vec![Vec::new(); self.threads.len()];
     let mut offset = 0;
     for answer in answers(records) {
-      let record_len = crate::response::RECORD_HEADER_LEN + answer.bytes.len();
+      let record_len = crate::response::record_len(answer.bytes.len()).min(records.len() - offset);
       let thread = (answer.id.conn >> THREAD_SHIFT) as usize;
       if let Some(out) = per_thread.get_mut(thread) {
         out.extend_from_slice(&records[offset..offset + record_len]);
