@@ -34,7 +34,11 @@ pub struct ArenaUsage {
 
 impl ArenaPool {
   pub fn new(enabled: bool, trace: bool) -> Self {
-    ArenaPool { enabled, trace, idle: Vec::new() }
+    ArenaPool {
+      enabled,
+      trace,
+      idle: Vec::new(),
+    }
   }
 
   pub fn is_enabled(&self) -> bool {
@@ -50,7 +54,12 @@ impl ArenaPool {
     if !self.enabled {
       return None;
     }
-    Some(self.idle.pop().unwrap_or_else(|| Bump::with_capacity(ARENA_INITIAL_CAPACITY)))
+    Some(
+      self
+        .idle
+        .pop()
+        .unwrap_or_else(|| Bump::with_capacity(ARENA_INITIAL_CAPACITY)),
+    )
   }
 
   /// Ends a request's arena: traces it if asked (`label` is "METHOD path"),
@@ -93,7 +102,11 @@ pub fn usage_of(arena: &mut Bump) -> ArenaUsage {
     allocated += chunk.len();
     chunks += 1;
   }
-  ArenaUsage { allocated, chunks, capacity }
+  ArenaUsage {
+    allocated,
+    chunks,
+    capacity,
+  }
 }
 
 #[cfg(test)]

@@ -81,7 +81,15 @@ impl Batch {
   /// Appends one framed request found at the start of `buf`. `decoded_body`
   /// is the decoded body of a chunked request (from the request arena); a
   /// Content-Length body is copied straight from `buf`.
-  pub fn push(&mut self, id: RequestId, fd: i32, remote_port: u16, buf: &[u8], request: &FramedRequest, decoded_body: Option<&[u8]>) {
+  pub fn push(
+    &mut self,
+    id: RequestId,
+    fd: i32,
+    remote_port: u16,
+    buf: &[u8],
+    request: &FramedRequest,
+    decoded_body: Option<&[u8]>,
+  ) {
     let head = &request.head;
     let base = head.start;
     let data_start = self.data.len();

@@ -31,7 +31,10 @@ pub enum ChunkedStatus {
   /// More bytes are needed; resume from here next time.
   Partial(ChunkedProgress),
   /// The body is complete: `consumed` encoded bytes, `body_len` decoded bytes.
-  Complete { consumed: usize, body_len: u64 },
+  Complete {
+    consumed: usize,
+    body_len: u64,
+  },
   Invalid(Reject),
 }
 
@@ -78,9 +81,10 @@ pub fn walk_chunked(
       return match trailer_section(&encoded[data_start..]) {
         LineStatus::Partial => ChunkedStatus::Partial(progress),
         LineStatus::Invalid(reject) => ChunkedStatus::Invalid(reject),
-        LineStatus::Complete { len, .. } => {
-          ChunkedStatus::Complete { consumed: data_start + len, body_len: progress.body_len }
-        }
+        LineStatus::Complete { len, .. } => ChunkedStatus::Complete {
+          consumed: data_start + len,
+          body_len: progress.body_len,
+        },
       };
     }
     let body_len = match progress.body_len.checked_add(size) {
@@ -107,7 +111,10 @@ pub fn walk_chunked(
     if let Some(sink) = sink.as_deref_mut() {
       sink.put(&encoded[data_start..data_end]);
     }
-    progress = ChunkedProgress { offset: data_end + 2, body_len };
+    progress = ChunkedProgress {
+      offset: data_end + 2,
+      body_len,
+    };
   }
 }
 
@@ -140,7 +147,11 @@ fn chunk_size_line(bytes: &[u8]) -> LineStatus {
     i += 1;
   }
   if i == bytes.len() {
-    return if i > MAX_CHUNK_LINE { too_long() } else { LineStatus::Partial };
+    return if i > MAX_CHUNK_LINE {
+      too_long()
+    } else {
+      LineStatus::Partial
+    };
   }
   if digits == 0 {
     return LineStatus::Invalid(Reject::bad_request("invalid chunk size"));
@@ -253,7 +264,10 @@ mod tests {
     }
     assert_eq!(
       walk_chunked(BODY, progress, u64::MAX, None),
-      ChunkedStatus::Complete { consumed: BODY.len(), body_len: 12 }
+      ChunkedStatus::Complete {
+        consumed: BODY.len(),
+        body_len: 12
+      }
     );
   }
 
@@ -272,6 +286,9 @@ mod tests {
   #[test]
   fn enforces_the_body_limit() {
     let status = walk_chunked(b"10\r\n", ChunkedProgress::default(), 15, None);
-    assert_eq!(status, ChunkedStatus::Invalid(Reject::new(413, "chunked body exceeds maxBodySize")));
+    assert_eq!(
+      status,
+      ChunkedStatus::Invalid(Reject::new(413, "chunked body exceeds maxBodySize"))
+    );
   }
 }

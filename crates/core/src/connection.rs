@@ -12,10 +12,11 @@ use mio::net::TcpStream;
 
 use crate::arena::ArenaPool;
 use crate::batch::{Batch, RequestId};
-use crate::read_buffer::ReadBuffer;
 use crate::chunked::ByteSink;
+use crate::date::HTTP_DATE_LEN;
 use crate::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
 use crate::head::Reject;
+use crate::read_buffer::ReadBuffer;
 use crate::response::{
   error_response, kind, raw_response_closes, write_body_head, Answer, ConnectionHeader, CONTENT_TYPES,
   CONTINUE_RESPONSE,
@@ -44,14 +45,28 @@ pub enum Phase {
   Lingering { until: Instant },
 }
 
-/// Shared, per-turn inputs a connection needs to frame and answer.
-pub struct TurnContext<'a> {
+/// What every connection of one I/O thread shares while it frames and
+/// answers: the limits, the arena pool, the batch being filled, the cached
+/// `Date` value and the time of the current turn.
+pub struct TurnContext {
   pub limits: Limits,
-  pub arenas: &'a mut ArenaPool,
-  pub batch: &'a mut Batch,
-  pub date: &'a [u8],
+  pub arenas: ArenaPool,
+  pub batch: Batch,
+  pub date: [u8; HTTP_DATE_LEN],
   pub now: Instant,
 }
+
+impl TurnContext {
+  pub fn batch_has_room(&self) -> bool {
+    self.batch.len() < MAX_BATCH_REQUESTS && self.batch.data.len() < MAX_BATCH_BYTES
+  }
+}
+
+/// Past this many requests (or bytes) in the batch waiting for the embedder,
+/// reading pauses until JS catches up, so a stalled JS thread never makes
+/// memory grow without bound.
+pub const MAX_BATCH_REQUESTS: usize = 4096;
+pub const MAX_BATCH_BYTES: usize = 64 * 1024 * 1024;
 
 /// A request handed out and not yet written back.
 struct InFlight {
@@ -185,10 +200,10 @@ impl Connection {
   /// Reads what the socket holds and frames every complete request into the
   /// batch. Stops at `WouldBlock` (the socket is drained), at EOF, or when
   /// backpressure says no more requests for now.
-  pub fn read_and_frame(&mut self, ctx: &mut TurnContext, batch_has_room: impl Fn(&Batch) -> bool) -> ReadOutcome {
+  pub fn read_and_frame(&mut self, ctx: &mut TurnContext) -> ReadOutcome {
     // Requests left in the buffer by an earlier pause come first.
     self.frame_requests(ctx);
-    while self.wants_read(batch_has_room(ctx.batch)) {
+    while self.wants_read(ctx.batch_has_room()) {
       if let Phase::Lingering { .. } = self.phase {
         // Discard: our side is done, we only wait for the peer's close.
         self.input.discard_all();
@@ -226,7 +241,10 @@ impl Connection {
 
   /// Frames every complete request at the front of the unframed bytes.
   fn frame_requests(&mut self, ctx: &mut TurnContext) {
-    if self.phase == Phase::Open && self.write_buf.len() - self.write_pos >= MAX_PENDING_WRITE && self.has_partial_request() {
+    if self.phase == Phase::Open
+      && self.write_buf.len() - self.write_pos >= MAX_PENDING_WRITE
+      && self.has_partial_request()
+    {
       // The peer keeps sending requests but does not read the answers: cut it off.
       self.overrun = true;
       return;
@@ -235,7 +253,12 @@ impl Connection {
       if self.reading_arena.is_none() {
         self.reading_arena = ctx.arenas.take();
       }
-      let Connection { input, progress, reading_arena, .. } = self;
+      let Connection {
+        input,
+        progress,
+        reading_arena,
+        ..
+      } = self;
       let pending = input.unframed();
       let status = match reading_arena.as_ref() {
         Some(arena) => frame_request(pending, ctx.limits, progress, &mut &*arena),
@@ -255,7 +278,11 @@ impl Connection {
           // request until its response is written.
           let arena = self.reading_arena.take();
           let pending = self.input.unframed();
-          let id = RequestId { conn: self.id, generation: self.generation, seq: self.next_seq };
+          let id = RequestId {
+            conn: self.id,
+            generation: self.generation,
+            seq: self.next_seq,
+          };
           if request.is_chunked() {
             match arena.as_ref() {
               Some(arena) => {
@@ -264,12 +291,16 @@ impl Connection {
                 // Kept in the arena (not freed on drop) until the reset, so the
                 // arena trace shows what the request really used.
                 let body: &[u8] = body.into_bump_slice();
-                ctx.batch.push(id, self.fd, self.remote_port, pending, &request, Some(body));
+                ctx
+                  .batch
+                  .push(id, self.fd, self.remote_port, pending, &request, Some(body));
               }
               None => {
                 let mut body = Vec::new();
                 decode_body(pending, &request, &mut body as &mut dyn ByteSink);
-                ctx.batch.push(id, self.fd, self.remote_port, pending, &request, Some(&body));
+                ctx
+                  .batch
+                  .push(id, self.fd, self.remote_port, pending, &request, Some(&body));
               }
             }
           } else {
@@ -325,7 +356,7 @@ impl Connection {
   /// Answers an unacceptable request with its error status after everything
   /// owed before it, and serves nothing more on this connection.
   pub fn reject(&mut self, reject: Reject, ctx: &mut TurnContext) {
-    let response = error_response(reject.status, reject.reason, ctx.date, true);
+    let response = error_response(reject.status, reject.reason, &ctx.date, true);
     self.phase = Phase::Finishing;
     self.input.discard_all();
     self.request_started = None;
@@ -359,11 +390,11 @@ impl Connection {
     }
     if index == 0 {
       let request = self.in_flight.pop_front().unwrap();
-      let closes = encode_answer(&mut self.write_buf, answer, &request, ctx.date);
+      let closes = encode_answer(&mut self.write_buf, answer, &request, &ctx.date);
       self.finish_request(request, closes, ctx);
     } else {
       let mut bytes = Vec::with_capacity(answer.bytes.len() + 160);
-      let closes = encode_answer(&mut bytes, answer, &self.in_flight[index], ctx.date);
+      let closes = encode_answer(&mut bytes, answer, &self.in_flight[index], &ctx.date);
       self.in_flight[index].early_answer = Some((bytes, closes));
     }
     self.write_early_answers(ctx);
@@ -438,7 +469,12 @@ impl Connection {
         break;
       }
       let request = self.in_flight.pop_front().unwrap();
-      let response = error_response(503, "the handler did not answer in time", ctx.date, !request.keep_alive);
+      let response = error_response(
+        503,
+        "the handler did not answer in time",
+        &ctx.date,
+        !request.keep_alive,
+      );
       self.write_buf.extend_from_slice(&response);
       self.finish_request(request, false, ctx);
       answered = true;

@@ -13,8 +13,9 @@ pub fn http_date(now: SystemTime) -> [u8; HTTP_DATE_LEN] {
   let (year, month, day) = civil_from_days(days);
   // 1970-01-01 was a Thursday.
   let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
-  let month_name =
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][(month - 1) as usize];
+  let month_name = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+  ][(month - 1) as usize];
   let text = format!(
     "{weekday}, {day:02} {month_name} {year:04} {:02}:{:02}:{:02} GMT",
     secs_of_day / 3600,

@@ -6,7 +6,9 @@
 //! every prefix, expect "incomplete" until the last byte).
 
 use crate::chunked::{walk_chunked, ByteSink, ChunkedProgress, ChunkedStatus};
-use crate::head::{find_head_end, parse_head, BodyFraming, HeadStatus, Reject, RequestHead, MAX_HEADERS, TOO_MANY_HEADERS};
+use crate::head::{
+  find_head_end, parse_head, BodyFraming, HeadStatus, Reject, RequestHead, MAX_HEADERS, TOO_MANY_HEADERS,
+};
 use crate::span::Span;
 
 /// The limits framing enforces.
@@ -128,7 +130,13 @@ pub fn frame_request<'b>(
   };
   let body_start = head.len;
   match head.body {
-    BodyFraming::None => complete(head, Span { start: body_start, len: 0 }),
+    BodyFraming::None => complete(
+      head,
+      Span {
+        start: body_start,
+        len: 0,
+      },
+    ),
     BodyFraming::Length(length) => {
       if length > limits.max_body {
         return FrameStatus::Invalid(Reject::new(413, "Content-Length exceeds maxBodySize"));
@@ -137,7 +145,13 @@ pub fn frame_request<'b>(
       if buf.len() - body_start < length {
         FrameStatus::Partial
       } else {
-        complete(head, Span { start: body_start, len: length })
+        complete(
+          head,
+          Span {
+            start: body_start,
+            len: length,
+          },
+        )
       }
     }
     BodyFraming::Chunked => match walk_chunked(&buf[body_start..], progress.chunked, limits.max_body, None) {
@@ -153,7 +167,13 @@ pub fn frame_request<'b>(
         }
       }
       ChunkedStatus::Invalid(reject) => FrameStatus::Invalid(reject),
-      ChunkedStatus::Complete { consumed, .. } => complete(head, Span { start: body_start, len: consumed }),
+      ChunkedStatus::Complete { consumed, .. } => complete(
+        head,
+        Span {
+          start: body_start,
+          len: consumed,
+        },
+      ),
     },
   }
 }
@@ -165,7 +185,11 @@ pub fn max_encoded_chunked(max_body: u64) -> u64 {
 }
 
 fn complete(head: RequestHead, body: Span) -> FrameStatus {
-  FrameStatus::Complete(FramedRequest { head, body, len: body.end() })
+  FrameStatus::Complete(FramedRequest {
+    head,
+    body,
+    len: body.end(),
+  })
 }
 
 /// Writes the decoded body of a complete request to `sink`.
@@ -183,7 +207,10 @@ pub fn decode_body(buf: &[u8], request: &FramedRequest, sink: &mut dyn ByteSink)
 mod tests {
   use super::*;
 
-  const LIMITS: Limits = Limits { max_head: 8192, max_body: 1 << 20 };
+  const LIMITS: Limits = Limits {
+    max_head: 8192,
+    max_body: 1 << 20,
+  };
 
   /// Frames `buf` from scratch, as a connection that just received it would.
   fn frame(buf: &[u8]) -> FrameStatus {
@@ -224,7 +251,12 @@ mod tests {
   fn every_prefix_is_incomplete_until_the_last_byte() {
     for raw in REQUESTS {
       for end in 0..raw.len() {
-        assert_eq!(frame(&raw[..end]), FrameStatus::Partial, "{:?} cut at {end}", String::from_utf8_lossy(raw));
+        assert_eq!(
+          frame(&raw[..end]),
+          FrameStatus::Partial,
+          "{:?} cut at {end}",
+          String::from_utf8_lossy(raw)
+        );
       }
       match frame(raw) {
         FrameStatus::Complete(request) => assert_eq!(request.len, raw.len()),
@@ -283,7 +315,10 @@ mod tests {
     while padded.len() as u64 <= max_encoded_chunked(LIMITS.max_body) + 100 {
       padded.extend_from_slice(chunk.as_bytes());
     }
-    assert!(matches!(frame(&padded), FrameStatus::Invalid(Reject { status: 413, .. })));
+    assert!(matches!(
+      frame(&padded),
+      FrameStatus::Invalid(Reject { status: 413, .. })
+    ));
   }
 
   #[test]
@@ -298,6 +333,9 @@ mod tests {
     let status = frame_request(&raw, LIMITS, &mut FrameProgress::default(), &mut &arena);
     assert!(matches!(status, FrameStatus::Complete(_)));
     let too_many = [&raw[..raw.len() - 2], b"X-last: v\r\n\r\n"].concat();
-    assert!(matches!(frame(&too_many), FrameStatus::Invalid(Reject { status: 431, .. })));
+    assert!(matches!(
+      frame(&too_many),
+      FrameStatus::Invalid(Reject { status: 431, .. })
+    ));
   }
 }

@@ -94,14 +94,21 @@ pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) 
   let path_span = Span::of(buf, path.as_bytes());
   let start = method_span.start;
   // "HTTP/1.x" sits right after the single space that follows the target.
-  let version_span = Span { start: path_span.end() + 1, len: 8 };
+  let version_span = Span {
+    start: path_span.end() + 1,
+    len: 8,
+  };
   let request_line_end = match memchr(b'\n', &buf[version_span.end()..head_len]) {
     Some(i) => version_span.end() + i + 1,
     None => return HeadStatus::Invalid(Reject::bad_request("malformed request line")),
   };
   // The blank line that ends the head is "\r\n" (or a bare "\n", which
   // httparse tolerates as RFC 9112 §2.2 allows).
-  let blank_line = if head_len >= 2 && buf[head_len - 2] == b'\r' { 2 } else { 1 };
+  let blank_line = if head_len >= 2 && buf[head_len - 2] == b'\r' {
+    2
+  } else {
+    1
+  };
   let header_fields = Span {
     start: request_line_end,
     len: (head_len - blank_line).saturating_sub(request_line_end),
@@ -224,9 +231,7 @@ impl HeadSemantics {
     for item in comma_list(value) {
       let length = parse_decimal(item).ok_or(Reject::bad_request("invalid Content-Length"))?;
       match self.content_length {
-        Some(previous) if previous != length => {
-          return Err(Reject::bad_request("differing Content-Length values"))
-        }
+        Some(previous) if previous != length => return Err(Reject::bad_request("differing Content-Length values")),
         _ => self.content_length = Some(length),
       }
     }
@@ -316,7 +321,10 @@ pub fn trim_ows(mut bytes: &[u8]) -> &[u8] {
 /// The elements of a `#rule` list (RFC 9110 §5.6.1), trimmed, empty ones kept
 /// out.
 fn comma_list(value: &[u8]) -> impl Iterator<Item = &[u8]> {
-  value.split(|&b| b == b',').map(trim_ows).filter(|item| !item.is_empty())
+  value
+    .split(|&b| b == b',')
+    .map(trim_ows)
+    .filter(|item| !item.is_empty())
 }
 
 fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
@@ -413,15 +421,30 @@ mod tests {
       complete(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n").body,
       BodyFraming::Length(5)
     );
-    assert_eq!(rejected(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"), 400);
-    assert_eq!(rejected(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n"), 400);
-    assert_eq!(rejected(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n"), 400);
+    assert_eq!(
+      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"),
+      400
+    );
+    assert_eq!(
+      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n"),
+      400
+    );
+    assert_eq!(
+      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n"),
+      400
+    );
     assert_eq!(
       rejected(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"),
       400
     );
-    assert_eq!(rejected(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"), 400);
-    assert_eq!(rejected(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"), 400);
+    assert_eq!(
+      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
+      400
+    );
+    assert_eq!(
+      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"),
+      400
+    );
     assert_eq!(rejected(b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), 400);
   }
 

@@ -5,18 +5,18 @@
 //! (`response`, `connection`). Each request's scratch memory lives in a pooled
 //! `bumpalo` arena (`arena`).
 
-pub mod chunked;
-pub mod framing;
-pub mod head;
-pub mod span;
 pub mod arena;
 pub mod batch;
+pub mod chunked;
 pub mod connection;
 pub mod date;
+pub mod framing;
+pub mod head;
 pub mod reactor;
 pub mod read_buffer;
 pub mod response;
 pub mod server;
+pub mod span;
 
 pub use batch::{Batch, RequestId};
 pub use reactor::{Embedder, ShutdownMode};

@@ -18,7 +18,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use crate::arena::ArenaPool;
 use crate::batch::Batch;
 use crate::connection::{interrupted, would_block, Connection, Phase, ReadOutcome, TurnContext};
-use crate::date::{http_date, HTTP_DATE_LEN};
+use crate::date::http_date;
 use crate::framing::Limits;
 use crate::head::Reject;
 use crate::response::answers;
@@ -31,11 +31,6 @@ const WAKER: Token = Token(usize::MAX - 2);
 pub const THREAD_SHIFT: u32 = 24;
 const SLOT_MASK: u32 = (1 << THREAD_SHIFT) - 1;
 
-/// Past this many requests (or bytes) in the batch waiting for the embedder,
-/// reading pauses until JS catches up, so a stalled JS thread never makes
-/// memory grow without bound.
-pub const MAX_BATCH_REQUESTS: usize = 4096;
-pub const MAX_BATCH_BYTES: usize = 64 * 1024 * 1024;
 /// How long a closing connection waits for the peer to go away.
 pub const LINGER: Duration = Duration::from_secs(2);
 /// Buffers kept for reuse per I/O thread.
@@ -93,7 +88,12 @@ impl ThreadShared {
   /// consumed), then wakes the thread once.
   pub fn post_answers(&self, records: &[u8], batch_done: bool) {
     if !records.is_empty() {
-      self.inbox.lock().unwrap_or_else(|e| e.into_inner()).answers.extend_from_slice(records);
+      self
+        .inbox
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .answers
+        .extend_from_slice(records);
     }
     if batch_done {
       self.batch_in_flight.store(false, Ordering::Release);
@@ -124,16 +124,15 @@ pub struct Reactor {
   free_slots: Vec<usize>,
   open_connections: usize,
   accept_paused: bool,
-  arenas: ArenaPool,
+  /// State every connection shares during a turn (arenas, batch, date).
+  turn: TurnContext,
   buffer_pool: Vec<(Vec<u8>, Vec<u8>)>,
-  batch: Batch,
   /// Connections to service again this turn (answers came, pause lifted).
   touched: Vec<usize>,
   /// Connections that stopped reading because the batch was full.
   waiting_for_batch_room: Vec<usize>,
   answers_scratch: Vec<u8>,
   draining: bool,
-  date: [u8; HTTP_DATE_LEN],
   next_sweep: Instant,
 }
 
@@ -165,14 +164,18 @@ impl Reactor {
       free_slots: Vec::new(),
       open_connections: 0,
       accept_paused: false,
-      arenas: ArenaPool::new(settings.prealloc, settings.arena_trace),
+      turn: TurnContext {
+        limits: settings.limits,
+        arenas: ArenaPool::new(settings.prealloc, settings.arena_trace),
+        batch: Batch::default(),
+        date: http_date(SystemTime::now()),
+        now: Instant::now(),
+      },
       buffer_pool: Vec::new(),
-      batch: Batch::default(),
       touched: Vec::new(),
       waiting_for_batch_room: Vec::new(),
       answers_scratch: Vec::new(),
       draining: false,
-      date: http_date(SystemTime::now()),
       next_sweep: Instant::now() + SWEEP_INTERVAL,
     };
     Ok((reactor, shared))
@@ -194,6 +197,7 @@ impl Reactor {
         return Err(err);
       }
       let now = Instant::now();
+      self.turn.now = now;
       for event in events.iter() {
         match event.token() {
           LISTENER => self.accept(now),
@@ -208,8 +212,8 @@ impl Reactor {
           }
         }
       }
-      self.take_inbox(now);
-      if self.batch_has_room() && !self.waiting_for_batch_room.is_empty() {
+      self.take_inbox();
+      if self.turn.batch_has_room() && !self.waiting_for_batch_room.is_empty() {
         self.touched.append(&mut self.waiting_for_batch_room);
       }
       self.service_touched(now);
@@ -221,10 +225,6 @@ impl Reactor {
         return Ok(());
       }
     }
-  }
-
-  fn batch_has_room(&self) -> bool {
-    self.batch.len() < MAX_BATCH_REQUESTS && self.batch.data.len() < MAX_BATCH_BYTES
   }
 
   fn accept(&mut self, now: Instant) {
@@ -280,20 +280,13 @@ impl Reactor {
     self.touched.push(slot);
   }
 
-  fn take_inbox(&mut self, now: Instant) {
+  fn take_inbox(&mut self) {
     let shutdown = {
       let mut inbox = self.shared.inbox.lock().unwrap_or_else(|e| e.into_inner());
       std::mem::swap(&mut inbox.answers, &mut self.answers_scratch);
       inbox.shutdown.take()
     };
     let records = std::mem::take(&mut self.answers_scratch);
-    let mut ctx = TurnContext {
-      limits: self.settings.limits,
-      arenas: &mut self.arenas,
-      batch: &mut self.batch,
-      date: &self.date,
-      now,
-    };
     for answer in answers(&records) {
       let slot = (answer.id.conn & SLOT_MASK) as usize;
       if answer.id.conn >> THREAD_SHIFT != self.index {
@@ -301,7 +294,7 @@ impl Reactor {
       }
       if let Some(conn) = self.connections.get_mut(slot).and_then(Option::as_mut) {
         if conn.generation == answer.id.generation {
-          conn.accept_answer(&answer, &mut ctx);
+          conn.accept_answer(&answer, &mut self.turn);
           self.touched.push(slot);
         }
       }
@@ -351,20 +344,14 @@ impl Reactor {
   }
 
   fn service(&mut self, slot: usize, now: Instant) {
-    let Some(conn) = self.connections.get_mut(slot).and_then(Option::as_mut) else { return };
-    let mut ctx = TurnContext {
-      limits: self.settings.limits,
-      arenas: &mut self.arenas,
-      batch: &mut self.batch,
-      date: &self.date,
-      now,
+    let Some(conn) = self.connections.get_mut(slot).and_then(Option::as_mut) else {
+      return;
     };
-    let has_room = |batch: &Batch| batch.len() < MAX_BATCH_REQUESTS && batch.data.len() < MAX_BATCH_BYTES;
-    if conn.read_and_frame(&mut ctx, has_room) == ReadOutcome::Broken || conn.overrun {
+    if conn.read_and_frame(&mut self.turn) == ReadOutcome::Broken || conn.overrun {
       self.close(slot);
       return;
     }
-    if conn.readable && conn.phase == Phase::Open && !has_room(ctx.batch) {
+    if conn.readable && conn.phase == Phase::Open && !self.turn.batch_has_room() {
       self.waiting_for_batch_room.push(slot);
     }
     if conn.flush().is_err() {
@@ -374,9 +361,17 @@ impl Reactor {
     // Writable events are only wanted while output waits for socket space;
     // otherwise every ACK would wake the loop.
     if conn.has_unwritten_output() != conn.write_interest {
-      let interest =
-        if conn.has_unwritten_output() { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
-      if self.poll.registry().reregister(&mut conn.socket, Token(slot), interest).is_err() {
+      let interest = if conn.has_unwritten_output() {
+        Interest::READABLE | Interest::WRITABLE
+      } else {
+        Interest::READABLE
+      };
+      if self
+        .poll
+        .registry()
+        .reregister(&mut conn.socket, Token(slot), interest)
+        .is_err()
+      {
         self.close(slot);
         return;
       }
@@ -394,7 +389,7 @@ impl Reactor {
       } else {
         conn.start_lingering(now + LINGER);
         // Drain what the peer already sent, and see its EOF if it is there.
-        let _ = conn.read_and_frame(&mut ctx, |_| true);
+        let _ = conn.read_and_frame(&mut self.turn);
         if conn.peer_closed {
           self.close(slot);
         }
@@ -411,16 +406,11 @@ impl Reactor {
   /// connections close, lingering ends.
   fn sweep(&mut self, now: Instant) {
     self.next_sweep = now + SWEEP_INTERVAL;
-    self.date = http_date(SystemTime::now());
+    self.turn.date = http_date(SystemTime::now());
     let settings = self.settings;
     for slot in 0..self.connections.len() {
-      let Some(conn) = self.connections[slot].as_mut() else { continue };
-      let mut ctx = TurnContext {
-        limits: settings.limits,
-        arenas: &mut self.arenas,
-        batch: &mut self.batch,
-        date: &self.date,
-        now,
+      let Some(conn) = self.connections[slot].as_mut() else {
+        continue;
       };
       let expired = |since: Instant, limit: Duration| now.duration_since(since) >= limit;
       match conn.phase {
@@ -433,13 +423,13 @@ impl Reactor {
         }
         _ => {
           if let Some(limit) = settings.handler_timeout {
-            if conn.answer_overdue_handlers(limit, &mut ctx) {
+            if conn.answer_overdue_handlers(limit, &mut self.turn) {
               self.touched.push(slot);
             }
           }
           if let Some(started) = conn.request_started {
             if expired(started, settings.request_timeout) {
-              conn.reject(Reject::new(408, "request not received in time"), &mut ctx);
+              conn.reject(Reject::new(408, "request not received in time"), &mut self.turn);
               self.touched.push(slot);
             }
           } else if conn.is_idle() && expired(conn.idle_since, settings.idle_timeout) {
@@ -452,12 +442,14 @@ impl Reactor {
   }
 
   fn close(&mut self, slot: usize) {
-    let Some(mut conn) = self.connections.get_mut(slot).and_then(Option::take) else { return };
+    let Some(mut conn) = self.connections.get_mut(slot).and_then(Option::take) else {
+      return;
+    };
     let _ = self.poll.registry().deregister(&mut conn.socket);
     self.generations[slot] = self.generations[slot].wrapping_add(1);
     self.free_slots.push(slot);
     self.open_connections -= 1;
-    let buffers = conn.into_parts(&mut self.arenas);
+    let buffers = conn.into_parts(&mut self.turn.arenas);
     if self.buffer_pool.len() < BUFFER_POOL_MAX && buffers.0.capacity() <= 1 << 20 {
       self.buffer_pool.push(buffers);
     }
@@ -470,7 +462,7 @@ impl Reactor {
   /// Hands this turn's requests to the embedder: skipped while an earlier
   /// batch is still queued, unless this one has grown large.
   fn hand_over_batch(&mut self) {
-    if self.batch.is_empty() {
+    if self.turn.batch.is_empty() {
       return;
     }
     if self.shared.batch_in_flight.swap(true, Ordering::AcqRel) {
@@ -478,7 +470,7 @@ impl Reactor {
       // one (bounded by `MAX_BATCH_*`, past which reading pauses).
       return;
     }
-    self.embedder.deliver(self.index, self.batch.take());
+    self.embedder.deliver(self.index, self.turn.batch.take());
     // Connections paused on a full batch may go on at once.
     self.touched.append(&mut self.waiting_for_batch_room);
   }

@@ -20,7 +20,11 @@ pub struct ReadBuffer {
 impl ReadBuffer {
   /// Wraps (pooled) storage; its contents are irrelevant.
   pub fn from_storage(storage: Vec<u8>) -> Self {
-    ReadBuffer { storage, start: 0, end: 0 }
+    ReadBuffer {
+      storage,
+      start: 0,
+      end: 0,
+    }
   }
 
   pub fn into_storage(self) -> Vec<u8> {

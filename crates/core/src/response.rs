@@ -46,7 +46,11 @@ pub fn answers(mut records: &[u8]) -> impl Iterator<Item = Answer<'_>> {
       return None;
     }
     let word = |i: usize| u32::from_le_bytes(records[i * 4..i * 4 + 4].try_into().unwrap());
-    let id = RequestId { conn: word(0), generation: word(1), seq: word(2) };
+    let id = RequestId {
+      conn: word(0),
+      generation: word(1),
+      seq: word(2),
+    };
     let kind = word(3);
     let len = word(4) as usize;
     let rest = &records[RECORD_HEADER_LEN..];
@@ -54,7 +58,11 @@ pub fn answers(mut records: &[u8]) -> impl Iterator<Item = Answer<'_>> {
       records = &[];
       return None;
     }
-    let answer = Answer { id, kind, bytes: &rest[..len] };
+    let answer = Answer {
+      id,
+      kind,
+      bytes: &rest[..len],
+    };
     records = &rest[padded_len(len).min(rest.len())..];
     Some(answer)
   })
@@ -86,7 +94,9 @@ pub fn raw_response_closes(response: &[u8]) -> bool {
   let head_end = crate::head::find_head_end(response, 0).unwrap_or(response.len());
   response[..head_end].split(|&b| b == b'\n').skip(1).any(|line| {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let Some(colon) = line.iter().position(|&b| b == b':') else { return false };
+    let Some(colon) = line.iter().position(|&b| b == b':') else {
+      return false;
+    };
     line[..colon].eq_ignore_ascii_case(b"connection")
       && line[colon + 1..]
         .split(|&b| b == b',')
@@ -95,7 +105,13 @@ pub fn raw_response_closes(response: &[u8]) -> bool {
 }
 
 /// Appends the head of a `200 OK` around a body of `body_len` bytes.
-pub fn write_body_head(out: &mut Vec<u8>, date: &[u8], content_type: &str, body_len: usize, connection: ConnectionHeader) {
+pub fn write_body_head(
+  out: &mut Vec<u8>,
+  date: &[u8],
+  content_type: &str,
+  body_len: usize,
+  connection: ConnectionHeader,
+) {
   out.extend_from_slice(b"HTTP/1.1 200 OK\r\nDate: ");
   out.extend_from_slice(date);
   out.extend_from_slice(b"\r\nContent-Type: ");
@@ -128,7 +144,11 @@ pub fn error_response(status: u16, detail: &str, date: &[u8], close: bool) -> Ve
   out.extend_from_slice(date);
   out.extend_from_slice(b"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ");
   push_decimal(&mut out, body.len());
-  out.extend_from_slice(if close { b"\r\nConnection: close\r\n\r\n".as_slice() } else { b"\r\n\r\n" });
+  out.extend_from_slice(if close {
+    b"\r\nConnection: close\r\n\r\n".as_slice()
+  } else {
+    b"\r\n\r\n"
+  });
   out.extend_from_slice(body.as_bytes());
   out
 }
@@ -172,8 +192,16 @@ mod tests {
   #[test]
   fn records_round_trip() {
     let mut records = Vec::new();
-    let a = RequestId { conn: 1, generation: 2, seq: 3 };
-    let b = RequestId { conn: 4, generation: 5, seq: 6 };
+    let a = RequestId {
+      conn: 1,
+      generation: 2,
+      seq: 3,
+    };
+    let b = RequestId {
+      conn: 4,
+      generation: 5,
+      seq: 6,
+    };
     push_answer(&mut records, a, kind::RAW, b"HTTP/1.1 204 No Content\r\n\r\n");
     push_answer(&mut records, b, kind::BODY | kind::CLOSE, b"hi");
     assert_eq!(records.len() % 4, 0, "records stay 4-byte aligned");
@@ -189,8 +217,12 @@ mod tests {
   #[test]
   fn connection_close_is_read_from_the_head_only() {
     assert!(raw_response_closes(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"));
-    assert!(raw_response_closes(b"HTTP/1.1 200 OK\r\nconnection: Keep-Alive, CLOSE\r\n\r\nx"));
-    assert!(!raw_response_closes(b"HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\nConnection: close\r\n"));
+    assert!(raw_response_closes(
+      b"HTTP/1.1 200 OK\r\nconnection: Keep-Alive, CLOSE\r\n\r\nx"
+    ));
+    assert!(!raw_response_closes(
+      b"HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\nConnection: close\r\n"
+    ));
     assert!(!raw_response_closes(b"HTTP/1.1 200 OK\r\n\r\n"));
   }
 

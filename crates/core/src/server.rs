@@ -86,7 +86,10 @@ impl ServerHandle {
       listeners.push(bind(config, local_addr.port(), true)?);
     }
     let settings = ReactorSettings {
-      limits: Limits { max_head: config.max_request_buffer_size, max_body: config.max_body_size },
+      limits: Limits {
+        max_head: config.max_request_buffer_size,
+        max_body: config.max_body_size,
+      },
       request_timeout: config.request_timeout,
       idle_timeout: config.idle_timeout,
       handler_timeout: config.handler_timeout,
@@ -104,19 +107,25 @@ impl ServerHandle {
     let mut joins = Vec::new();
     for (index, mut reactor) in reactors.into_iter().enumerate() {
       let embedder = embedder.clone();
-      let join = std::thread::Builder::new().name(format!("fasthttp-io-{index}")).spawn(move || {
-        // A panic must never unwind into the embedder: report it instead.
-        let error = match catch_unwind(AssertUnwindSafe(|| reactor.run())) {
-          Ok(Ok(())) => None,
-          Ok(Err(err)) => Some(format!("I/O thread {index} failed: {err}")),
-          Err(panic) => Some(format!("I/O thread {index} panicked: {}", panic_message(&panic))),
-        };
-        drop(reactor);
-        embedder.stopped(index as u32, error);
-      })?;
+      let join = std::thread::Builder::new()
+        .name(format!("fasthttp-io-{index}"))
+        .spawn(move || {
+          // A panic must never unwind into the embedder: report it instead.
+          let error = match catch_unwind(AssertUnwindSafe(|| reactor.run())) {
+            Ok(Ok(())) => None,
+            Ok(Err(err)) => Some(format!("I/O thread {index} failed: {err}")),
+            Err(panic) => Some(format!("I/O thread {index} panicked: {}", panic_message(&panic))),
+          };
+          drop(reactor);
+          embedder.stopped(index as u32, error);
+        })?;
       joins.push(join);
     }
-    Ok(ServerHandle { local_addr, threads, joins: Mutex::new(joins) })
+    Ok(ServerHandle {
+      local_addr,
+      threads,
+      joins: Mutex::new(joins),
+    })
   }
 
   pub fn local_addr(&self) -> SocketAddr {
@@ -202,7 +211,10 @@ fn listen_addresses(config: &EngineConfig, port: u16) -> io::Result<Vec<SocketAd
     addresses.retain(SocketAddr::is_ipv4);
   }
   if addresses.is_empty() {
-    return Err(io::Error::new(io::ErrorKind::AddrNotAvailable, format!("host '{}' has no usable address", config.host)));
+    return Err(io::Error::new(
+      io::ErrorKind::AddrNotAvailable,
+      format!("host '{}' has no usable address", config.host),
+    ));
   }
   Ok(addresses)
 }

@@ -26,6 +26,9 @@ impl Span {
 
   /// The same span seen from a buffer that starts `base` bytes later.
   pub fn rebase(&self, base: usize) -> Span {
-    Span { start: self.start - base, len: self.len }
+    Span {
+      start: self.start - base,
+      len: self.len,
+    }
   }
 }

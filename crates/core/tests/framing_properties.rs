@@ -7,7 +7,10 @@ use fasthttp_core::chunked::{walk_chunked, ChunkedProgress, ChunkedStatus};
 use fasthttp_core::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
 use proptest::prelude::*;
 
-const LIMITS: Limits = Limits { max_head: 64 * 1024, max_body: 1 << 20 };
+const LIMITS: Limits = Limits {
+  max_head: 64 * 1024,
+  max_body: 1 << 20,
+};
 
 /// Frames `buf` in one piece.
 fn frame_whole(buf: &[u8]) -> FrameStatus {

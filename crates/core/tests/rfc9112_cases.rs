@@ -29,19 +29,55 @@ const CASES: &[Case] = &[
   // Accepted.
   case("simple GET", b"GET / HTTP/1.1\r\nHost: a\r\n\r\n", 200),
   case("leading empty line", b"\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 200),
-  case("absolute-form target", b"GET http://a/x HTTP/1.1\r\nHost: a\r\n\r\n", 200),
+  case(
+    "absolute-form target",
+    b"GET http://a/x HTTP/1.1\r\nHost: a\r\n\r\n",
+    200,
+  ),
   case("asterisk OPTIONS", b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 200),
-  case("content-length body", b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 200),
-  case("repeated equal content-length", b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 200),
-  case("chunked body", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 200),
-  case("chunked with extension and trailer", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;a=b\r\nhello\r\n0\r\nT: v\r\n\r\n", 200),
-  case("gzip then chunked", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 200),
+  case(
+    "content-length body",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+    200,
+  ),
+  case(
+    "repeated equal content-length",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+    200,
+  ),
+  case(
+    "chunked body",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    200,
+  ),
+  case(
+    "chunked with extension and trailer",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;a=b\r\nhello\r\n0\r\nT: v\r\n\r\n",
+    200,
+  ),
+  case(
+    "gzip then chunked",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    200,
+  ),
   case("custom method token", b"PURGE / HTTP/1.1\r\nHost: a\r\n\r\n", 200),
-  case("empty header value", b"GET / HTTP/1.1\r\nHost: a\r\nX-Empty:\r\n\r\n", 200),
-  case("tab in header value", b"GET / HTTP/1.1\r\nHost: a\r\nX: a\tb\r\n\r\n", 200),
+  case(
+    "empty header value",
+    b"GET / HTTP/1.1\r\nHost: a\r\nX-Empty:\r\n\r\n",
+    200,
+  ),
+  case(
+    "tab in header value",
+    b"GET / HTTP/1.1\r\nHost: a\r\nX: a\tb\r\n\r\n",
+    200,
+  ),
   case("HTTP/1.0 without Host", b"GET / HTTP/1.0\r\n\r\n", 200),
   // The body came with the head: no interim 100 is needed.
-  case("expect 100-continue, body sent", b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi", 200),
+  case(
+    "expect 100-continue, body sent",
+    b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi",
+    200,
+  ),
   // Request line.
   case("bad method character", b"G\x01T / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
   case("method with slash", b"GE/T / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
@@ -56,32 +92,124 @@ const CASES: &[Case] = &[
   // Header fields.
   case("missing Host on 1.1", b"GET / HTTP/1.1\r\n\r\n", 400),
   case("two Host headers", b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
-  case("space before colon", b"GET / HTTP/1.1\r\nHost: a\r\nX-A : b\r\n\r\n", 400),
+  case(
+    "space before colon",
+    b"GET / HTTP/1.1\r\nHost: a\r\nX-A : b\r\n\r\n",
+    400,
+  ),
   case("obs-fold", b"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n", 400),
-  case("NUL in header value", b"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\x00c\r\n\r\n", 400),
-  case("bare CR in header value", b"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\rc\r\n\r\n", 400),
-  case("header without colon", b"GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n", 400),
+  case(
+    "NUL in header value",
+    b"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\x00c\r\n\r\n",
+    400,
+  ),
+  case(
+    "bare CR in header value",
+    b"GET / HTTP/1.1\r\nHost: a\r\nX-A: b\rc\r\n\r\n",
+    400,
+  ),
+  case(
+    "header without colon",
+    b"GET / HTTP/1.1\r\nHost: a\r\nNoColon\r\n\r\n",
+    400,
+  ),
   case("empty header name", b"GET / HTTP/1.1\r\nHost: a\r\n: v\r\n\r\n", 400),
-  case("unknown expectation", b"GET / HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\n\r\n", 417),
+  case(
+    "unknown expectation",
+    b"GET / HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\n\r\n",
+    417,
+  ),
   // Body framing (smuggling).
-  case("CL and TE", b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
-  case("TE and CL", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", 400),
-  case("differing content-lengths", b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400),
-  case("content-length list differing", b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\nhello!", 400),
-  case("negative content-length", b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -5\r\n\r\n", 400),
-  case("plus content-length", b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\nhello", 400),
-  case("hex content-length", b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x5\r\n\r\nhello", 400),
-  case("overflowing content-length", b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400),
-  case("TE not ending in chunked", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
-  case("TE identity", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", 400),
-  case("TE chunked twice", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
-  case("TE on HTTP/1.0", b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
-  case("chunk-size overflow", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n", 400),
-  case("chunk-size not hex", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400),
-  case("chunk-size with 0x", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n", 400),
-  case("chunk data without CRLF", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", 400),
-  case("chunk-size bare LF", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", 400),
-  case("chunk-size empty", b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\r\nhello\r\n0\r\n\r\n", 400),
+  case(
+    "CL and TE",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    400,
+  ),
+  case(
+    "TE and CL",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+    400,
+  ),
+  case(
+    "differing content-lengths",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+    400,
+  ),
+  case(
+    "content-length list differing",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 6\r\n\r\nhello!",
+    400,
+  ),
+  case(
+    "negative content-length",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -5\r\n\r\n",
+    400,
+  ),
+  case(
+    "plus content-length",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\nhello",
+    400,
+  ),
+  case(
+    "hex content-length",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x5\r\n\r\nhello",
+    400,
+  ),
+  case(
+    "overflowing content-length",
+    b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+    400,
+  ),
+  case(
+    "TE not ending in chunked",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+    400,
+  ),
+  case(
+    "TE identity",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n",
+    400,
+  ),
+  case(
+    "TE chunked twice",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    400,
+  ),
+  case(
+    "TE on HTTP/1.0",
+    b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    400,
+  ),
+  case(
+    "chunk-size overflow",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n",
+    400,
+  ),
+  case(
+    "chunk-size not hex",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    400,
+  ),
+  case(
+    "chunk-size with 0x",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n",
+    400,
+  ),
+  case(
+    "chunk data without CRLF",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",
+    400,
+  ),
+  case(
+    "chunk-size bare LF",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n",
+    400,
+  ),
+  case(
+    "chunk-size empty",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\r\nhello\r\n0\r\n\r\n",
+    400,
+  ),
 ];
 
 #[test]
@@ -98,7 +226,10 @@ fn expect_100_continue_waits_for_the_interim_answer() {
 
 #[test]
 fn expect_100_continue_with_a_too_large_body_gets_413_not_100() {
-  let server = TestServer::start(EngineConfig { max_body_size: 10, ..config() });
+  let server = TestServer::start(EngineConfig {
+    max_body_size: 10,
+    ..config()
+  });
   let mut stream = server.connect();
   let head = b"POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 11\r\n\r\n";
   let (answer, closed) = exchange(&mut stream, &[head], Duration::ZERO, Duration::from_millis(300));
@@ -107,7 +238,10 @@ fn expect_100_continue_with_a_too_large_body_gets_413_not_100() {
 }
 
 fn config() -> EngineConfig {
-  EngineConfig { max_body_size: 1 << 20, ..EngineConfig::default() }
+  EngineConfig {
+    max_body_size: 1 << 20,
+    ..EngineConfig::default()
+  }
 }
 
 fn run(server: &TestServer, chunks: &[&[u8]]) -> (Vec<u16>, bool) {
@@ -131,7 +265,12 @@ fn case_table_one_byte_per_write() {
   for case in CASES {
     let bytes: Vec<&[u8]> = case.bytes.chunks(1).collect();
     let (got, _) = run(&server, &bytes);
-    assert_eq!(got.first().copied(), Some(case.status), "{} byte by byte: got {got:?}", case.name);
+    assert_eq!(
+      got.first().copied(),
+      Some(case.status),
+      "{} byte by byte: got {got:?}",
+      case.name
+    );
   }
 }
 
@@ -146,15 +285,28 @@ fn case_table_with_a_request_appended() {
     let smuggled = server.seen().iter().filter(|s| s.path == "/smuggled").count() - before;
     if case.status >= 400 {
       assert_eq!(got, vec![case.status], "{}: a rejection is the only answer", case.name);
-      assert_eq!(smuggled, 0, "{}: bytes after a rejection reached the handler", case.name);
+      assert_eq!(
+        smuggled, 0,
+        "{}: bytes after a rejection reached the handler",
+        case.name
+      );
       assert!(closed, "{}: the connection closes after a rejection", case.name);
     } else if case.name == "HTTP/1.0 without Host" {
       assert_eq!(got, vec![200], "{}: 1.0 closes after one response", case.name);
       assert_eq!(smuggled, 0, "{}", case.name);
     } else {
       let last = got.last().copied();
-      assert_eq!(last, Some(200), "{}: the appended request is served too: {got:?}", case.name);
-      assert_eq!(smuggled, 1, "{}: the appended request reached the handler once", case.name);
+      assert_eq!(
+        last,
+        Some(200),
+        "{}: the appended request is served too: {got:?}",
+        case.name
+      );
+      assert_eq!(
+        smuggled, 1,
+        "{}: the appended request reached the handler once",
+        case.name
+      );
     }
   }
 }

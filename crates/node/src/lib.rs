@@ -36,23 +36,38 @@ pub struct NativeConfig {
 /// ThreadsafeFunction: `(thread, table, data, stopError)`. A batch has a table
 /// and data; a stop has neither (and `stopError` when the thread died).
 struct JsEmbedder {
-  on_event: ThreadsafeFunction<
-    FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
-    (),
-    FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
-    Status,
-    false,
-  >,
+  on_event: EventCallback,
 }
+
+/// `(thread, table, data, stopError) => void`, called without an error
+/// argument. (Written out in `start`'s signature: an alias there would leak
+/// into the generated `.d.ts`.)
+type EventCallback = ThreadsafeFunction<
+  FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
+  (),
+  FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
+  Status,
+  false,
+>;
 
 impl Embedder for JsEmbedder {
   fn deliver(&self, thread: u32, batch: Batch) {
-    let args = (thread, Some(Uint32Array::new(batch.table)), Some(Buffer::from(batch.data)), None);
-    self.on_event.call(FnArgs::from(args), ThreadsafeFunctionCallMode::NonBlocking);
+    let args = (
+      thread,
+      Some(Uint32Array::new(batch.table)),
+      Some(Buffer::from(batch.data)),
+      None,
+    );
+    self
+      .on_event
+      .call(FnArgs::from(args), ThreadsafeFunctionCallMode::NonBlocking);
   }
 
   fn stopped(&self, thread: u32, error: Option<String>) {
-    self.on_event.call(FnArgs::from((thread, None, None, error)), ThreadsafeFunctionCallMode::NonBlocking);
+    self.on_event.call(
+      FnArgs::from((thread, None, None, error)),
+      ThreadsafeFunctionCallMode::NonBlocking,
+    );
   }
 }
 
@@ -80,7 +95,8 @@ impl NativeServer {
       max_body_size: config.max_body_size as u64,
       request_timeout: Duration::from_millis(u64::from(config.request_timeout_ms)),
       idle_timeout: Duration::from_millis(u64::from(config.idle_timeout_ms)),
-      handler_timeout: (config.handler_timeout_ms > 0).then(|| Duration::from_millis(u64::from(config.handler_timeout_ms))),
+      handler_timeout: (config.handler_timeout_ms > 0)
+        .then(|| Duration::from_millis(u64::from(config.handler_timeout_ms))),
       max_connections: config.max_connections as usize,
       reuse_port: config.reuse_port,
       io_threads: config.io_threads as usize,
@@ -88,7 +104,11 @@ impl NativeServer {
       arena_trace: config.arena_trace,
       ..EngineConfig::default()
     };
-    Ok(NativeServer { config: engine, started: false, handle: None })
+    Ok(NativeServer {
+      config: engine,
+      started: false,
+      handle: None,
+    })
   }
 
   /// Binds and starts the I/O threads; returns the bound port. Throws on a
@@ -96,6 +116,7 @@ impl NativeServer {
   /// made a ThreadsafeFunction only here, so a server that is never started
   /// does not keep the process alive.
   #[napi]
+  #[allow(clippy::type_complexity)]
   pub fn start(
     &mut self,
     env: Env,
@@ -116,8 +137,15 @@ impl NativeServer {
     let started = catch_unwind(AssertUnwindSafe(|| ServerHandle::start(&config, embedder)))
       .map_err(|_| Error::from_reason("fasthttp: panic while starting the server"))?;
     let handle = Arc::new(started.map_err(|err| {
-      let address = if config.host.is_empty() { "*".to_string() } else { config.host.clone() };
-      Error::new(Status::GenericFailure, format!("listen {}:{} failed: {err}", address, config.port))
+      let address = if config.host.is_empty() {
+        "*".to_string()
+      } else {
+        config.host.clone()
+      };
+      Error::new(
+        Status::GenericFailure,
+        format!("listen {}:{} failed: {err}", address, config.port),
+      )
     })?);
     // If the environment goes away (worker terminated, process exiting)
     // while serving, stop and join the I/O threads first.
@@ -154,7 +182,11 @@ impl NativeServer {
   #[napi]
   pub fn shutdown(&self, immediate: bool) {
     if let Some(handle) = self.handle.as_ref() {
-      handle.shutdown(if immediate { ShutdownMode::Immediate } else { ShutdownMode::Graceful });
+      handle.shutdown(if immediate {
+        ShutdownMode::Immediate
+      } else {
+        ShutdownMode::Graceful
+      });
     }
   }
 }

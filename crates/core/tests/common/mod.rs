@@ -67,7 +67,11 @@ impl TestServer {
       let seen = seen.clone();
       std::thread::spawn(move || respond_loop(rx, handle, seen, answerer))
     };
-    TestServer { handle, seen, responder: Some(responder) }
+    TestServer {
+      handle,
+      seen,
+      responder: Some(responder),
+    }
   }
 
   pub fn port(&self) -> u16 {
@@ -102,13 +106,20 @@ pub fn echo_body(seen: &Seen) -> Vec<u8> {
   body
 }
 
-fn respond_loop(rx: Receiver<Event>, handle: std::sync::Weak<ServerHandle>, seen: Arc<Mutex<Vec<Seen>>>, answerer: Arc<Answerer>) {
+fn respond_loop(
+  rx: Receiver<Event>,
+  handle: std::sync::Weak<ServerHandle>,
+  seen: Arc<Mutex<Vec<Seen>>>,
+  answerer: Arc<Answerer>,
+) {
   while let Ok(event) = rx.recv() {
     let Event::Batch(thread, batch) = event else { break };
     let mut records = Vec::new();
     for row in batch.table.chunks(REQUEST_FIELDS) {
       let data = &batch.data[row[field::DATA_START] as usize..][..row[field::DATA_LEN] as usize];
-      let text = |start: usize, len: usize| String::from_utf8_lossy(&data[row[start] as usize..][..row[len] as usize]).into_owned();
+      let text = |start: usize, len: usize| {
+        String::from_utf8_lossy(&data[row[start] as usize..][..row[len] as usize]).into_owned()
+      };
       let request = Seen {
         method: text(field::METHOD_START, field::METHOD_LEN),
         path: text(field::PATH_START, field::PATH_LEN),
@@ -116,7 +127,11 @@ fn respond_loop(rx: Receiver<Event>, handle: std::sync::Weak<ServerHandle>, seen
       };
       seen.lock().unwrap().push(request.clone());
       if let Some((answer_kind, bytes)) = answerer(&request) {
-        let id = RequestId { conn: row[field::CONN], generation: row[field::GENERATION], seq: row[field::SEQ] };
+        let id = RequestId {
+          conn: row[field::CONN],
+          generation: row[field::GENERATION],
+          seq: row[field::SEQ],
+        };
         push_answer(&mut records, id, answer_kind, &bytes);
       }
     }
@@ -150,7 +165,12 @@ pub fn read_until_quiet(stream: &mut TcpStream, quiet: Duration) -> (Vec<u8>, bo
     match stream.read(&mut buf) {
       Ok(0) => return (received, true),
       Ok(n) => received.extend_from_slice(&buf[..n]),
-      Err(err) if matches!(err.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+      Err(err)
+        if matches!(
+          err.kind(),
+          std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ) =>
+      {
         return (received, false)
       }
       // A reset after our last response counts as closed.
@@ -176,7 +196,10 @@ pub fn statuses(bytes: &[u8]) -> Vec<u16> {
       let head = &rest[..head_end].to_ascii_lowercase();
       let length = head
         .split("\r\n")
-        .find_map(|l| l.strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+        .find_map(|l| {
+          l.strip_prefix("content-length:")
+            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+        })
         .unwrap_or(0);
       rest = &rest[(head_end + 4 + length).min(rest.len())..];
     }
