@@ -406,6 +406,20 @@ function startsWithHttp(bytes: Uint8Array): boolean {
   return bytes.length >= 5 && bytes[0] === 0x48 && bytes[1] === 0x54 && bytes[2] === 0x54 && bytes[3] === 0x50 && bytes[4] === 0x2f
 }
 
+let dateSecond = -1
+let dateText = ''
+
+/** The `Date` header value, formatted at most once a second. */
+function httpDate(): string {
+  const now = Date.now()
+  const second = Math.floor(now / 1000)
+  if (second !== dateSecond) {
+    dateSecond = second
+    dateText = new Date(now).toUTCString()
+  }
+  return dateText
+}
+
 /** Thrown for a handler result that is not one of the supported forms. */
 class BadHandlerResult extends TypeError {}
 
@@ -489,7 +503,7 @@ class AnswerWriter {
     }
     const body = response.body ?? ''
     const bodyBytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
-    let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Status'}\r\n`
+    let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Status'}\r\nDate: ${httpDate()}\r\n`
     let hasLength = false
     let hasType = false
     const addHeader = (name: string, value: string): void => {
