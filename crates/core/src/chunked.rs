@@ -156,10 +156,21 @@ fn chunk_size_line(bytes: &[u8]) -> LineStatus {
   if digits == 0 {
     return LineStatus::Invalid(Reject::bad_request("invalid chunk size"));
   }
-  // After the size: optional extensions (";" ...) then CRLF.
+  // After the size: optional whitespace (BWS) only before a ";" that starts
+  // an extension, then CRLF. "5 a" is not a chunk size.
+  while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+    i += 1;
+  }
+  if i == bytes.len() {
+    return if i > MAX_CHUNK_LINE {
+      too_long()
+    } else {
+      LineStatus::Partial
+    };
+  }
   match bytes[i] {
     b'\r' => {}
-    b';' | b' ' | b'\t' => {
+    b';' => {
       while i < bytes.len() && bytes[i] != b'\r' {
         let b = bytes[i];
         if b == b'\n' || (b < 0x20 && b != b'\t') || b == 0x7f {
@@ -281,6 +292,12 @@ mod tests {
     assert_eq!(decode(b"0x5\r\n"), Err(400), "0x prefix");
     assert_eq!(decode(b"1ffffffffffffffff\r\n"), Err(400), "overflow");
     assert_eq!(decode(b"0\r\nbad trailer\r\n\r\n"), Err(400), "trailer without colon");
+    assert_eq!(decode(b"5 a\r\nhello\r\n0\r\n\r\n"), Err(400), "text after the size");
+    assert_eq!(
+      decode(b"5 ;a\r\nhello\r\n0\r\n\r\n").map(|(_, b)| b),
+      Ok(b"hello".to_vec()),
+      "BWS before ;"
+    );
   }
 
   #[test]

@@ -92,6 +92,8 @@ pub struct Connection {
   pub phase: Phase,
   /// Edge-triggered readiness: the socket may hold unread bytes.
   pub readable: bool,
+  /// The poll reported that the peer shut its sending side (EPOLLRDHUP).
+  pub read_closed_hint: bool,
   /// Registered for writable events too (only while output is stuck).
   pub write_interest: bool,
   /// The peer shut its sending side (read returned 0).
@@ -136,6 +138,7 @@ impl Connection {
       phase: Phase::Open,
       readable: false,
       write_interest: false,
+      read_closed_hint: false,
       peer_closed: false,
       overrun: false,
       input: ReadBuffer::from_storage(buffers.0),
@@ -220,8 +223,10 @@ impl Connection {
         Ok(n) => {
           self.input.filled(n);
           // A short read emptied the socket: skip the read that would only
-          // say "would block" (the next edge reports new data).
-          if n < asked {
+          // say "would block" (the next edge reports new data). Not when
+          // the peer's FIN came with the data: its edge is spent, so only
+          // reading on finds the end of the stream.
+          if n < asked && !self.read_closed_hint {
             self.readable = false;
           }
           if self.request_started.is_none() && self.phase == Phase::Open {

@@ -245,12 +245,19 @@ impl HeadSemantics {
     self.transfer_encoding_seen = true;
     for coding in comma_list(value) {
       // A coding may carry parameters ("gzip;q=1"); only its name matters here.
-      let name = trim_ows(coding.split(|&b| b == b';').next().unwrap_or(coding));
+      let mut parts = coding.splitn(2, |&b| b == b';');
+      let name = trim_ows(parts.next().unwrap_or(coding));
+      let has_parameters = parts.next().is_some();
       if name.is_empty() {
         continue;
       }
       self.chunked_last = name.eq_ignore_ascii_case(b"chunked");
       if self.chunked_last {
+        if has_parameters {
+          // RFC 9112 §7: chunked has no parameters; a "chunked;x" that one
+          // hop reads as chunked and another does not is a smuggling vector.
+          return Err(Reject::bad_request("parameters on chunked"));
+        }
         self.chunked_count += 1;
       }
     }
@@ -446,6 +453,14 @@ mod tests {
       400
     );
     assert_eq!(rejected(b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), 400);
+    assert_eq!(
+      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;q=1\r\n\r\n"),
+      400
+    );
+    assert_eq!(
+      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked ;x\r\n\r\n"),
+      400
+    );
   }
 
   #[test]

@@ -207,6 +207,9 @@ impl Reactor {
               if event.is_readable() || event.is_read_closed() || event.is_error() {
                 conn.readable = true;
               }
+              if event.is_read_closed() || event.is_error() {
+                conn.read_closed_hint = true;
+              }
               self.touched.push(slot);
             }
           }

@@ -157,11 +157,21 @@ pub fn exchange(stream: &mut TcpStream, chunks: &[&[u8]], gap: Duration, quiet: 
 }
 
 pub fn read_until_quiet(stream: &mut TcpStream, quiet: Duration) -> (Vec<u8>, bool) {
+  read_until(stream, quiet, usize::MAX)
+}
+
+/// Reads until the server closes, `want` complete responses are in (then
+/// a short grace for anything unexpected after them), or nothing arrives
+/// for `quiet`.
+pub fn read_until(stream: &mut TcpStream, quiet: Duration, want: usize) -> (Vec<u8>, bool) {
   stream.set_read_timeout(Some(quiet)).unwrap();
   let mut received = Vec::new();
   let mut buf = [0u8; 65536];
   let deadline = Instant::now() + Duration::from_secs(10);
   while Instant::now() < deadline {
+    if complete_responses(&received) >= want {
+      stream.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+    }
     match stream.read(&mut buf) {
       Ok(0) => return (received, true),
       Ok(n) => received.extend_from_slice(&buf[..n]),
@@ -178,6 +188,31 @@ pub fn read_until_quiet(stream: &mut TcpStream, quiet: Duration) -> (Vec<u8>, bo
     }
   }
   (received, false)
+}
+
+/// How many whole final responses (head and Content-Length body) `bytes`
+/// holds; interim `100 Continue` heads do not count.
+pub fn complete_responses(bytes: &[u8]) -> usize {
+  let mut count = 0;
+  let mut rest = bytes;
+  while let Some(head_end) = rest.windows(4).position(|w| w == b"\r\n\r\n") {
+    let head = String::from_utf8_lossy(&rest[..head_end]).to_ascii_lowercase();
+    let length = head
+      .split("\r\n")
+      .find_map(|l| {
+        l.strip_prefix("content-length:")
+          .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+      })
+      .unwrap_or(0);
+    if rest.len() < head_end + 4 + length {
+      break;
+    }
+    if !head.starts_with("http/1.1 100") {
+      count += 1;
+    }
+    rest = &rest[head_end + 4 + length..];
+  }
+  count
 }
 
 /// The status codes of every response in `bytes`, in order.
