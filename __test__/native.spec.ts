@@ -1,0 +1,54 @@
+// The binding's surface, driven directly: malformed input from JavaScript
+// must never crash the process or the server.
+import test from 'ava'
+import { NativeServer } from '../binding.cjs'
+
+const config = {
+  host: '127.0.0.1', port: 0, family: 'ip', maxRequestBufferSize: 8192, maxBodySize: 1024,
+  requestTimeoutMs: 5000, idleTimeoutMs: 5000, handlerTimeoutMs: 0, maxConnections: 100,
+  reusePort: false, ioThreads: 1, prealloc: true, arenaTrace: false,
+}
+
+test('garbage answer records from JS are ignored; the server keeps serving and stops cleanly', async (t) => {
+  let stopped!: () => void
+  const stoppedPromise = new Promise<void>((resolve) => (stopped = resolve))
+  const native = new NativeServer(config)
+  const port = native.start((thread, table, data) => {
+    if (table == null || data == null) return stopped()
+    // Garbage first (random words, a truncated record, an unknown thread),
+    // then a real answer to every request of the batch.
+    native.respond(Buffer.from(Array.from({ length: 999 }, (_, i) => (i * 7919) & 0xff)), 77)
+    native.respond(Buffer.alloc(3), -1)
+    const records: Buffer[] = []
+    for (let row = 0; row < table.length; row += 19) {
+      const body = Buffer.from('ok')
+      const header = Buffer.alloc(20)
+      header.writeUInt32LE(table[row], 0)
+      header.writeUInt32LE(table[row + 1], 4)
+      header.writeUInt32LE(table[row + 2], 8)
+      header.writeUInt32LE(1, 12) // body-only
+      header.writeUInt32LE(body.length, 16)
+      records.push(header, body, Buffer.alloc(2)) // padded to 4 bytes
+    }
+    native.respond(Buffer.concat(records), thread)
+  })
+  t.true(port > 0)
+  const res = await fetch(`http://127.0.0.1:${port}/`)
+  t.is(res.status, 200)
+  t.is(await res.text(), 'ok')
+  native.shutdown(false)
+  await stoppedPromise
+  t.pass()
+})
+
+test('start() twice is refused with an error, not a crash', async (t) => {
+  let stopped!: () => void
+  const stoppedPromise = new Promise<void>((resolve) => (stopped = resolve))
+  const native = new NativeServer(config)
+  native.start((_thread, table) => {
+    if (table == null) stopped()
+  })
+  t.throws(() => native.start(() => {}), { message: /already started/ })
+  native.shutdown(true)
+  await stoppedPromise
+})
