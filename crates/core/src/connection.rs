@@ -12,6 +12,7 @@ use mio::net::TcpStream;
 
 use crate::arena::ArenaPool;
 use crate::batch::{Batch, RequestId};
+use crate::buffer_pool::BufferPool;
 use crate::chunked::ByteSink;
 use crate::date::HTTP_DATE_LEN;
 use crate::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
@@ -22,8 +23,6 @@ use crate::response::{
   CONTINUE_RESPONSE,
 };
 
-/// A write buffer that grew past `MAX_PENDING_WRITE` shrinks back to this.
-const WRITE_BUFFER_KEEP: usize = 16 * 1024;
 /// Requests of one connection handed out and not yet answered; past this the
 /// connection is not read until answers come back (pipelining backpressure).
 pub const MAX_IN_FLIGHT_PER_CONNECTION: usize = 256;
@@ -51,6 +50,8 @@ pub enum Phase {
 pub struct TurnContext {
   pub limits: Limits,
   pub arenas: ArenaPool,
+  pub read_buffers: BufferPool,
+  pub write_buffers: BufferPool,
   pub batch: Batch,
   pub date: [u8; HTTP_DATE_LEN],
   pub now: Instant,
@@ -126,7 +127,7 @@ pub enum ReadOutcome {
 }
 
 impl Connection {
-  pub fn new(socket: TcpStream, id: u32, generation: u32, buffers: (Vec<u8>, Vec<u8>), now: Instant) -> Self {
+  pub fn new(socket: TcpStream, id: u32, generation: u32, now: Instant) -> Self {
     let fd = raw_fd(&socket);
     let remote_port = socket.peer_addr().map(|a| a.port()).unwrap_or(0);
     Connection {
@@ -141,14 +142,14 @@ impl Connection {
       read_closed_hint: false,
       peer_closed: false,
       overrun: false,
-      input: ReadBuffer::from_storage(buffers.0),
+      input: ReadBuffer::default(),
       progress: FrameProgress::default(),
       continue_sent: false,
       reading_arena: None,
       request_started: None,
       idle_since: now,
       last_write_progress: now,
-      write_buf: buffers.1,
+      write_buf: Vec::new(),
       write_pos: 0,
       next_seq: 0,
       in_flight: VecDeque::new(),
@@ -156,7 +157,8 @@ impl Connection {
   }
 
   /// Gives back the reusable parts (buffers, arenas) for the pools.
-  pub fn into_parts(mut self, arenas: &mut ArenaPool) -> (Vec<u8>, Vec<u8>) {
+  pub fn into_parts(mut self, ctx: &mut TurnContext) {
+    let arenas = &mut ctx.arenas;
     if let Some(arena) = self.reading_arena.take() {
       arenas.give_back_untraced(arena);
     }
@@ -165,8 +167,9 @@ impl Connection {
         arenas.give_back_untraced(arena);
       }
     }
+    ctx.read_buffers.give(self.input.into_storage());
     self.write_buf.clear();
-    (self.input.into_storage(), self.write_buf)
+    ctx.write_buffers.give(self.write_buf);
   }
 
   pub fn has_unwritten_output(&self) -> bool {
@@ -211,6 +214,9 @@ impl Connection {
         // Discard: our side is done, we only wait for the peer's close.
         self.input.discard_all();
       }
+      if self.input.capacity() == 0 {
+        self.input = ReadBuffer::from_storage(ctx.read_buffers.take());
+      }
       let space = self.input.space();
       let asked = space.len();
       match self.socket.read(space) {
@@ -240,6 +246,10 @@ impl Connection {
         Err(ref err) if interrupted(err) => {}
         Err(_) => return ReadOutcome::Broken,
       }
+    }
+    if !self.input.has_unframed() && self.input.capacity() > 0 {
+      // Nothing waits to be framed: the buffer goes back to the pool.
+      ctx.read_buffers.give(std::mem::take(&mut self.input).into_storage());
     }
     ReadOutcome::Drained
   }
@@ -271,7 +281,7 @@ impl Connection {
       };
       match status {
         FrameStatus::Partial => {
-          self.on_partial_request();
+          self.on_partial_request(ctx);
           return;
         }
         FrameStatus::Invalid(reject) => {
@@ -343,7 +353,7 @@ impl Connection {
     }
   }
 
-  fn on_partial_request(&mut self) {
+  fn on_partial_request(&mut self, ctx: &mut TurnContext) {
     if let Some(arena) = self.reading_arena.as_mut() {
       // Only the header index lived there; it is rebuilt on the next try.
       arena.reset();
@@ -353,7 +363,7 @@ impl Connection {
     if let Some(head) = self.progress.head {
       if head.expect_continue && !self.continue_sent && head.minor_version == 1 && self.in_flight.is_empty() {
         self.continue_sent = true;
-        self.write_buf.extend_from_slice(CONTINUE_RESPONSE);
+        self.output(ctx).extend_from_slice(CONTINUE_RESPONSE);
       }
     }
   }
@@ -369,7 +379,7 @@ impl Connection {
       ctx.arenas.give_back_untraced(arena);
     }
     if self.in_flight.is_empty() {
-      self.write_buf.extend_from_slice(&response);
+      self.output(ctx).extend_from_slice(&response);
     } else {
       self.in_flight.push_back(InFlight {
         seq: self.next_seq,
@@ -395,7 +405,7 @@ impl Connection {
     }
     if index == 0 {
       let request = self.in_flight.pop_front().unwrap();
-      let closes = encode_answer(&mut self.write_buf, answer, &request, &ctx.date);
+      let closes = encode_answer(self.output(ctx), answer, &request, &ctx.date);
       self.finish_request(request, closes, ctx);
     } else {
       let mut bytes = Vec::with_capacity(answer.bytes.len() + 160);
@@ -409,7 +419,7 @@ impl Connection {
   fn write_early_answers(&mut self, ctx: &mut TurnContext) {
     while let Some((bytes, closes)) = self.in_flight.front_mut().and_then(|r| r.early_answer.take()) {
       let request = self.in_flight.pop_front().unwrap();
-      self.write_buf.extend_from_slice(&bytes);
+      self.output(ctx).extend_from_slice(&bytes);
       self.finish_request(request, closes, ctx);
     }
   }
@@ -432,8 +442,16 @@ impl Connection {
     }
   }
 
+  /// The write buffer, taken from the pool when the connection has none.
+  fn output(&mut self, ctx: &mut TurnContext) -> &mut Vec<u8> {
+    if self.write_buf.capacity() == 0 {
+      self.write_buf = ctx.write_buffers.take();
+    }
+    &mut self.write_buf
+  }
+
   /// Writes queued output until done or the socket is full.
-  pub fn flush(&mut self) -> io::Result<()> {
+  pub fn flush(&mut self, ctx: &mut TurnContext) -> io::Result<()> {
     if self.write_pos == 0 && !self.write_buf.is_empty() {
       // Fresh output: the stall clock starts now, not at the last write.
       self.last_write_progress = Instant::now();
@@ -452,9 +470,8 @@ impl Connection {
     }
     self.write_pos = 0;
     self.write_buf.clear();
-    if self.write_buf.capacity() > MAX_PENDING_WRITE {
-      self.write_buf.shrink_to(WRITE_BUFFER_KEEP);
-    }
+    // Everything is out: the buffer goes back to the pool until next time.
+    ctx.write_buffers.give(std::mem::take(&mut self.write_buf));
     Ok(())
   }
 
@@ -480,7 +497,7 @@ impl Connection {
         &ctx.date,
         !request.keep_alive,
       );
-      self.write_buf.extend_from_slice(&response);
+      self.output(ctx).extend_from_slice(&response);
       self.finish_request(request, false, ctx);
       answered = true;
       self.write_early_answers(ctx);

@@ -7,6 +7,7 @@
 
 pub mod arena;
 pub mod batch;
+pub mod buffer_pool;
 pub mod chunked;
 pub mod connection;
 pub mod date;

@@ -17,6 +17,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::arena::ArenaPool;
 use crate::batch::Batch;
+use crate::buffer_pool::BufferPool;
 use crate::connection::{interrupted, would_block, Connection, Phase, ReadOutcome, TurnContext};
 use crate::date::http_date;
 use crate::framing::Limits;
@@ -33,8 +34,6 @@ const SLOT_MASK: u32 = (1 << THREAD_SHIFT) - 1;
 
 /// How long a closing connection waits for the peer to go away.
 pub const LINGER: Duration = Duration::from_secs(2);
-/// Buffers kept for reuse per I/O thread.
-const BUFFER_POOL_MAX: usize = 1024;
 /// Timeouts are checked this often.
 const SWEEP_INTERVAL: Duration = Duration::from_millis(500);
 
@@ -126,7 +125,6 @@ pub struct Reactor {
   accept_paused: bool,
   /// State every connection shares during a turn (arenas, batch, date).
   turn: TurnContext,
-  buffer_pool: Vec<(Vec<u8>, Vec<u8>)>,
   /// Connections to service again this turn (answers came, pause lifted).
   touched: Vec<usize>,
   /// Connections that stopped reading because the batch was full.
@@ -167,11 +165,12 @@ impl Reactor {
       turn: TurnContext {
         limits: settings.limits,
         arenas: ArenaPool::new(settings.prealloc, settings.arena_trace),
+        read_buffers: BufferPool::default(),
+        write_buffers: BufferPool::default(),
         batch: Batch::default(),
         date: http_date(SystemTime::now()),
         now: Instant::now(),
       },
-      buffer_pool: Vec::new(),
       touched: Vec::new(),
       waiting_for_batch_room: Vec::new(),
       answers_scratch: Vec::new(),
@@ -272,9 +271,8 @@ impl Reactor {
       self.free_slots.push(slot);
       return;
     }
-    let buffers = self.buffer_pool.pop().unwrap_or_default();
     let id = (self.index << THREAD_SHIFT) | slot as u32;
-    let conn = Connection::new(socket, id, self.generations[slot], buffers, now);
+    let conn = Connection::new(socket, id, self.generations[slot], now);
     self.connections[slot] = Some(conn);
     self.open_connections += 1;
     // Data may already be waiting; the edge for it may have come before
@@ -357,7 +355,7 @@ impl Reactor {
     if conn.readable && conn.phase == Phase::Open && !self.turn.batch_has_room() {
       self.waiting_for_batch_room.push(slot);
     }
-    if conn.flush().is_err() {
+    if conn.flush(&mut self.turn).is_err() {
       self.close(slot);
       return;
     }
@@ -452,10 +450,7 @@ impl Reactor {
     self.generations[slot] = self.generations[slot].wrapping_add(1);
     self.free_slots.push(slot);
     self.open_connections -= 1;
-    let buffers = conn.into_parts(&mut self.turn.arenas);
-    if self.buffer_pool.len() < BUFFER_POOL_MAX && buffers.0.capacity() <= 1 << 20 {
-      self.buffer_pool.push(buffers);
-    }
+    conn.into_parts(&mut self.turn);
     if self.accept_paused && self.open_connections < self.settings.max_connections {
       self.accept_paused = false;
       self.accept(Instant::now());
