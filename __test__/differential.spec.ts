@@ -52,8 +52,25 @@ const httpCommon = require('node:_http_common') as { HTTPParser: HttpParserClass
 const { HTTPParser, methods: LLHTTP_METHODS } = httpCommon
 // The parser reports llhttp's method enum; `methods` above is a compact list
 // (QUERY is enum 46 but index 34 there), so map through the full table.
-const LLHTTP_METHOD_ENUM: string[] =
-  (process as unknown as { binding(name: string): { allMethods?: string[] } }).binding('http_parser').allMethods ?? LLHTTP_METHODS
+const LLHTTP_METHOD_ENUM: string[] = llhttpMethodEnum()
+
+function llhttpMethodEnum(): string[] {
+  try {
+    const binding = (process as unknown as { binding(name: string): { allMethods?: string[] } }).binding('http_parser')
+    if (binding.allMethods) return binding.allMethods
+  } catch {
+    // Node ≥ 22 no longer exposes the binding: use llhttp's own enum below.
+  }
+  // llhttp's `llhttp_method_t` values, in order (llhttp/src/llhttp/constants.ts).
+  const known = [
+    'DELETE', 'GET', 'HEAD', 'POST', 'PUT', 'CONNECT', 'OPTIONS', 'TRACE', 'COPY', 'LOCK', 'MKCOL', 'MOVE',
+    'PROPFIND', 'PROPPATCH', 'SEARCH', 'UNLOCK', 'BIND', 'REBIND', 'UNBIND', 'ACL', 'REPORT', 'MKACTIVITY',
+    'CHECKOUT', 'MERGE', 'M-SEARCH', 'NOTIFY', 'SUBSCRIBE', 'UNSUBSCRIBE', 'PATCH', 'PURGE', 'MKCALENDAR',
+    'LINK', 'UNLINK', 'SOURCE', 'PRI', 'DESCRIBE', 'ANNOUNCE', 'SETUP', 'PLAY', 'PAUSE', 'TEARDOWN',
+    'GET_PARAMETER', 'SET_PARAMETER', 'REDIRECT', 'RECORD', 'FLUSH', 'QUERY',
+  ]
+  return known.length > LLHTTP_METHODS.length ? known : LLHTTP_METHODS
+}
 
 /** One request as a parser understood it. */
 interface Message {

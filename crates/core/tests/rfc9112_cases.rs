@@ -256,7 +256,10 @@ fn run(server: &TestServer, chunks: &[&[u8]], want: usize) -> (Vec<u16>, bool) {
     }
   }
   let (bytes, closed) = common::read_until(&mut stream, Duration::from_secs(2), want);
-  (statuses(&bytes), closed)
+  // An interim 100 Continue may come first when the body of an
+  // `Expect: 100-continue` request arrives after its head: not an answer.
+  let finals = statuses(&bytes).into_iter().filter(|&status| status != 100).collect();
+  (finals, closed)
 }
 
 #[test]

