@@ -153,6 +153,8 @@ export declare class Server {
     private stoppedWaiters;
     private writer;
     private flushScheduled;
+    /** I/O threads whose batch was handed to handlers and not yet reported. */
+    private batchesDone;
     /** The bound port (useful with `port: 0`); 0 before `run()`. */
     get port(): number;
     /** Whether the server is accepting connections. */

@@ -374,6 +374,8 @@ const STATUS_TEXT: Record<number, string> = {
   502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 }
 
+const EMPTY = Buffer.alloc(0)
+
 const INTERNAL_ERROR = Buffer.from(
   'HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 22\r\n\r\nInternal Server Error\n',
   'latin1',
@@ -584,6 +586,8 @@ export class Server {
   private stoppedWaiters: Array<() => void> = []
   private writer = new AnswerWriter()
   private flushScheduled = false
+  /** I/O threads whose batch was handed to handlers and not yet reported. */
+  private batchesDone: number[] = []
 
   /** @internal use `newServer` */
   constructor(config: ResolvedConfig) {
@@ -710,7 +714,11 @@ export class Server {
         this.answer(req, result as HandlerResult)
       }
     }
-    this.native.respond(this.writer.take(), thread)
+    // The batch is handed out: say so with the answers, after the promises
+    // that are already settled have added theirs (one native call, one
+    // wake-up of the I/O thread, for sync and async handlers alike).
+    this.batchesDone.push(thread)
+    this.scheduleFlush()
   }
 
   private answer(req: HttpRequest, result: HandlerResult): void {
@@ -731,7 +739,8 @@ export class Server {
     }
   }
 
-  // Answers of async handlers that settle in the same tick leave together.
+  // Answers of handlers that settle in the same tick leave together, in one
+  // native call after the current callback and its microtasks.
   private scheduleFlush(): void {
     if (this.flushScheduled) return
     this.flushScheduled = true
@@ -740,7 +749,14 @@ export class Server {
 
   private flush = (): void => {
     this.flushScheduled = false
-    if (this.writer.length > 0) this.native.respond(this.writer.take(), -1)
+    const done = this.batchesDone
+    if (done.length === 0) {
+      if (this.writer.length > 0) this.native.respond(this.writer.take(), -1)
+      return
+    }
+    this.native.respond(this.writer.take(), done[0])
+    for (let i = 1; i < done.length; i++) this.native.respond(EMPTY, done[i])
+    done.length = 0
   }
 
   private onThreadStopped(stopError: string | null): void {

@@ -101,6 +101,9 @@ pub struct Connection {
   pub peer_closed: bool,
   /// The peer pipelined past `MAX_PENDING_WRITE` of unread output: close it.
   pub overrun: bool,
+  /// An error response was sent: the peer may still be sending (a body we
+  /// refused), so the close lingers to let it read the error first.
+  pub rejected: bool,
   input: ReadBuffer,
   progress: FrameProgress,
   continue_sent: bool,
@@ -142,6 +145,7 @@ impl Connection {
       read_closed_hint: false,
       peer_closed: false,
       overrun: false,
+      rejected: false,
       input: ReadBuffer::default(),
       progress: FrameProgress::default(),
       continue_sent: false,
@@ -372,6 +376,7 @@ impl Connection {
   /// owed before it, and serves nothing more on this connection.
   pub fn reject(&mut self, reject: Reject, ctx: &mut TurnContext) {
     let response = error_response(reject.status, reject.reason, &ctx.date, true);
+    self.rejected = true;
     self.phase = Phase::Finishing;
     self.input.discard_all();
     self.request_started = None;
@@ -503,6 +508,25 @@ impl Connection {
       self.write_early_answers(ctx);
     }
     answered
+  }
+
+  /// Whether the peer has sent nothing we have not read (one non-blocking
+  /// read: "would block" means its data all arrived and was consumed). A
+  /// close with unread input would send a reset that can destroy our last
+  /// response before the peer reads it.
+  pub fn nothing_pending_from_peer(&mut self) -> bool {
+    if self.has_partial_request() {
+      return false;
+    }
+    let mut probe = [0u8; 1];
+    match self.socket.read(&mut probe) {
+      Ok(0) => {
+        self.peer_closed = true;
+        true
+      }
+      Ok(_) => false,
+      Err(ref err) => would_block(err),
+    }
   }
 
   /// Shuts our sending side; the peer's leftovers are drained until `until`.

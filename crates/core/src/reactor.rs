@@ -385,7 +385,9 @@ impl Reactor {
       return;
     }
     if conn.is_done() {
-      if conn.peer_closed {
+      if conn.peer_closed || (!conn.rejected && conn.nothing_pending_from_peer()) {
+        // A normal close with nothing unread: closing now sends a plain FIN
+        // after our last response, so no lingering is needed.
         self.close(slot);
       } else {
         conn.start_lingering(now + LINGER);

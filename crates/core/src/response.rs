@@ -68,6 +68,14 @@ pub fn answers(mut records: &[u8]) -> impl Iterator<Item = Answer<'_>> {
   })
 }
 
+/// Bytes at the start of `records` that form whole records.
+pub fn whole_records_len(records: &[u8]) -> usize {
+  answers(records)
+    .map(|answer| record_len(answer.bytes.len()))
+    .sum::<usize>()
+    .min(records.len())
+}
+
 /// Appends one answer record (the embedder's side of the format; used by
 /// tests and by embedders written in Rust).
 pub fn push_answer(records: &mut Vec<u8>, id: RequestId, kind: u32, bytes: &[u8]) {
@@ -212,6 +220,8 @@ mod tests {
     assert_eq!(all[1].kind & kind::CLOSE, kind::CLOSE);
     // A truncated buffer yields only the whole records.
     assert_eq!(answers(&records[..records.len() - 3]).count(), 1);
+    assert_eq!(whole_records_len(&records[..records.len() - 3]), record_len(27));
+    assert_eq!(whole_records_len(&records), records.len());
   }
 
   #[test]

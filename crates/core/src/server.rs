@@ -140,7 +140,10 @@ impl ServerHandle {
   /// connections, and marks `batch_done_thread`'s batch consumed.
   pub fn respond(&self, records: &[u8], batch_done_thread: Option<u32>) {
     if self.threads.len() == 1 {
-      self.threads[0].post_answers(records, batch_done_thread == Some(0));
+      // Only whole records go into the inbox: a truncated one must not
+      // swallow the records a later call appends behind it.
+      let whole = &records[..crate::response::whole_records_len(records)];
+      self.threads[0].post_answers(whole, batch_done_thread == Some(0));
       return;
     }
     let mut per_thread: Vec<Vec<u8>> = vec![Vec::new(); self.threads.len()];

@@ -79,3 +79,23 @@ fn garbage_answer_records_are_ignored_and_the_server_keeps_serving() {
   assert_eq!(statuses(&bytes), vec![200]);
   assert!(bytes.ends_with(b"GET /still "));
 }
+
+#[test]
+fn a_truncated_record_never_swallows_answers_posted_after_it() {
+  // A record header announcing more bytes than follow, posted right before
+  // every real answer: the real answers must all still arrive.
+  let mut junk = Vec::new();
+  for word in [0u32, 0, 0, kind::RAW, 1000] {
+    junk.extend_from_slice(&word.to_le_bytes());
+  }
+  junk.extend_from_slice(b"HTTP/1.1 200 OK");
+  let answerer = Arc::new(|seen: &common::Seen| Some((kind::BODY, common::echo_body(seen))));
+  let server = TestServer::start_with_junk(EngineConfig::default(), answerer, junk);
+  for round in 0..50 {
+    let mut stream = server.connect();
+    let request = format!("GET /{round} HTTP/1.1\r\nHost: a\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let (bytes, _) = read_until(&mut stream, Duration::from_secs(2), 1);
+    assert_eq!(statuses(&bytes), vec![200], "round {round}");
+  }
+}

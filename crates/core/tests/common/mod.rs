@@ -55,7 +55,13 @@ impl TestServer {
     TestServer::start_with(config, Arc::new(|seen: &Seen| Some((kind::BODY, echo_body(seen)))))
   }
 
-  pub fn start_with(mut config: EngineConfig, answerer: Arc<Answerer>) -> TestServer {
+  pub fn start_with(config: EngineConfig, answerer: Arc<Answerer>) -> TestServer {
+    TestServer::start_with_junk(config, answerer, Vec::new())
+  }
+
+  /// Like `start_with`, but every answer is preceded by a separate
+  /// `respond` call carrying `junk` (malformed records).
+  pub fn start_with_junk(mut config: EngineConfig, answerer: Arc<Answerer>, junk: Vec<u8>) -> TestServer {
     config.host = "127.0.0.1".into();
     config.port = 0;
     let (tx, rx) = channel();
@@ -65,7 +71,7 @@ impl TestServer {
     let responder = {
       let handle = Arc::downgrade(&handle);
       let seen = seen.clone();
-      std::thread::spawn(move || respond_loop(rx, handle, seen, answerer))
+      std::thread::spawn(move || respond_loop(rx, handle, seen, answerer, junk))
     };
     TestServer {
       handle,
@@ -111,6 +117,7 @@ fn respond_loop(
   handle: std::sync::Weak<ServerHandle>,
   seen: Arc<Mutex<Vec<Seen>>>,
   answerer: Arc<Answerer>,
+  junk: Vec<u8>,
 ) {
   while let Ok(event) = rx.recv() {
     let Event::Batch(thread, batch) = event else { break };
@@ -136,7 +143,12 @@ fn respond_loop(
       }
     }
     match handle.upgrade() {
-      Some(handle) => handle.respond(&records, Some(thread)),
+      Some(handle) => {
+        if !junk.is_empty() {
+          handle.respond(&junk, None);
+        }
+        handle.respond(&records, Some(thread));
+      }
       None => break,
     }
   }
