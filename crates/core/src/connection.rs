@@ -3,7 +3,7 @@
 //! bytes waiting to be written.
 
 use std::collections::VecDeque;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, Read, Write};
 use std::net::Shutdown;
 use std::time::{Duration, Instant};
 
@@ -23,6 +23,9 @@ use crate::response::{
   CONTINUE_RESPONSE,
 };
 
+/// Answers at least this large are written through (see `write_through`)
+/// instead of being copied into the write buffer first.
+const WRITE_THROUGH_MIN: usize = 16 * 1024;
 /// Requests of one connection handed out and not yet answered; past this the
 /// connection is not read until answers come back (pipelining backpressure).
 pub const MAX_IN_FLIGHT_PER_CONNECTION: usize = 256;
@@ -410,7 +413,17 @@ impl Connection {
     }
     if index == 0 {
       let request = self.in_flight.pop_front().unwrap();
-      let closes = encode_answer(self.output(ctx), answer, &request, &ctx.date);
+      let closes = if answer.bytes.len() >= WRITE_THROUGH_MIN {
+        // A large answer is written straight from the embedder's buffer
+        // (together with what is queued before it, in one vectored write);
+        // only what the socket does not take is copied.
+        let mut head = Vec::new();
+        let (closes, body) = encode_answer_head(&mut head, answer, &request, &ctx.date);
+        self.write_through(&head, body, ctx);
+        closes
+      } else {
+        encode_answer(self.output(ctx), answer, &request, &ctx.date)
+      };
       self.finish_request(request, closes, ctx);
     } else {
       let mut bytes = Vec::with_capacity(answer.bytes.len() + 160);
@@ -444,6 +457,38 @@ impl Connection {
     }
     if self.in_flight.is_empty() && !self.has_partial_request() {
       self.idle_since = ctx.now;
+    }
+  }
+
+  /// Writes queued output, then `head` and `body`, in one vectored write as
+  /// far as the socket takes them; the rest is queued. A write error is left
+  /// for the next `flush` to report.
+  fn write_through(&mut self, head: &[u8], body: &[u8], ctx: &mut TurnContext) {
+    let queued = &self.write_buf[self.write_pos..];
+    let parts = [IoSlice::new(queued), IoSlice::new(head), IoSlice::new(body)];
+    let mut written = loop {
+      match self.socket.write_vectored(&parts) {
+        Ok(n) => break n,
+        Err(ref err) if interrupted(err) => {}
+        Err(_) => break 0,
+      }
+    };
+    if written > 0 {
+      self.last_write_progress = ctx.now;
+    }
+    let from_queue = written.min(queued.len());
+    self.write_pos += from_queue;
+    written -= from_queue;
+    if self.write_pos == self.write_buf.len() {
+      self.write_pos = 0;
+      self.write_buf.clear();
+    }
+    for part in [head, body] {
+      let from_part = written.min(part.len());
+      written -= from_part;
+      if from_part < part.len() {
+        self.output(ctx).extend_from_slice(&part[from_part..]);
+      }
     }
   }
 
@@ -549,6 +594,15 @@ impl Connection {
 /// Encodes one answer into `out`; returns whether the connection closes
 /// after it.
 fn encode_answer(out: &mut Vec<u8>, answer: &Answer, request: &InFlight, date: &[u8]) -> bool {
+  let (closes, body) = encode_answer_head(out, answer, request, date);
+  out.extend_from_slice(body);
+  closes
+}
+
+/// Appends what the engine frames around an answer (the head of a body-only
+/// answer; nothing for a verbatim one) and returns whether the connection
+/// closes after it and the bytes that follow the head on the wire.
+fn encode_answer_head<'a>(out: &mut Vec<u8>, answer: &Answer<'a>, request: &InFlight, date: &[u8]) -> (bool, &'a [u8]) {
   let mut closes = !request.keep_alive || answer.kind & kind::CLOSE != 0;
   match answer.kind & kind::MASK {
     kind::BODY => {
@@ -564,16 +618,13 @@ fn encode_answer(out: &mut Vec<u8>, answer: &Answer, request: &InFlight, date: &
         ConnectionHeader::None
       };
       write_body_head(out, date, content_type, answer.bytes.len(), connection);
-      if !request.is_head_method {
-        out.extend_from_slice(answer.bytes);
-      }
+      (closes, if request.is_head_method { &[] } else { answer.bytes })
     }
     _ => {
       closes |= raw_response_closes(answer.bytes);
-      out.extend_from_slice(answer.bytes);
+      (closes, answer.bytes)
     }
   }
-  closes
 }
 
 pub fn would_block(err: &io::Error) -> bool {
