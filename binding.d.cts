@@ -23,9 +23,11 @@ export declare class NativeServer {
   threadCount(): number
   /**
    * Queues the answer records of one tick. `batchDoneThread` (or -1) says
-   * which thread's batch has been fully handed to handlers.
+   * which thread's batch has been fully handed to handlers. `externals`
+   * holds the payloads of records marked external (large bodies JS did not
+   * copy into `records`), in order.
    */
-  respond(records: Uint8Array, batchDoneThread: number): void
+  respond(records: Uint8Array, batchDoneThread: number, externals?: Array<Uint8Array> | undefined | null): void
   /**
    * Graceful (`immediate` false): stop accepting, finish what is owed, stop.
    * Immediate: close every connection now.

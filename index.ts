@@ -100,6 +100,9 @@ const RECORD_HEADER_LEN = 20
 const KIND_RAW = 0
 const KIND_BODY = 1
 const KIND_CLOSE = 0x10
+const KIND_EXTERNAL = 0x20
+/** Bodies from this size on are passed to the engine by reference. */
+const EXTERNAL_MIN = 16 * 1024
 const CONTENT_TYPE_SHIFT = 8
 const CONTENT_TYPE_TEXT = 0
 const CONTENT_TYPE_HTML = 1
@@ -459,6 +462,15 @@ class AnswerWriter {
   }
 
   bytes(req: HttpRequest, kind: number, bytes: Uint8Array): void {
+    if (bytes.length >= EXTERNAL_MIN) {
+      // A large body is not copied here: the engine copies it once, straight
+      // from the caller's bytes, during the same native call.
+      this.reserve(RECORD_HEADER_LEN)
+      this.header(req, kind | KIND_EXTERNAL, bytes.length, this.length)
+      this.length += RECORD_HEADER_LEN
+      this.externals.push(bytes)
+      return
+    }
     this.reserve(RECORD_HEADER_LEN + bytes.length)
     this.header(req, kind, bytes.length, this.length)
     this.out.set(bytes, this.length + RECORD_HEADER_LEN)
@@ -542,10 +554,21 @@ class AnswerWriter {
     this.length += RECORD_HEADER_LEN + padded(total)
   }
 
+  /** Large payloads of this tick's external records, in record order. */
+  externals: Uint8Array[] = []
+
   take(): Buffer {
     const records = this.out.subarray(0, this.length)
     this.length = 0
     return records
+  }
+
+  /** The external payloads, or undefined when there are none; resets the list. */
+  takeExternals(): Uint8Array[] | undefined {
+    if (this.externals.length === 0) return undefined
+    const externals = this.externals
+    this.externals = []
+    return externals
   }
 }
 
@@ -751,10 +774,10 @@ export class Server {
     this.flushScheduled = false
     const done = this.batchesDone
     if (done.length === 0) {
-      if (this.writer.length > 0) this.native.respond(this.writer.take(), -1)
+      if (this.writer.length > 0) this.native.respond(this.writer.take(), -1, this.writer.takeExternals())
       return
     }
-    this.native.respond(this.writer.take(), done[0])
+    this.native.respond(this.writer.take(), done[0], this.writer.takeExternals())
     for (let i = 1; i < done.length; i++) this.native.respond(EMPTY, done[i])
     done.length = 0
   }

@@ -20,3 +20,16 @@ test('16 pipelined requests in one write are answered in order', async (t) => {
   t.deepEqual(responses.map((r) => r.body), Array.from({ length: 16 }, (_, i) => `path=/${i}`))
   await server.handle().shutdown()
 })
+
+for (const ioThreads of [1, 2]) {
+  test(`large byte bodies (passed to the engine by reference) arrive intact, pipelined and in order (ioThreads ${ioThreads})`, async (t) => {
+    const bodies = [100_000, 16_384, 10, 70_000].map((size, i) => Buffer.alloc(size, 97 + i))
+    const { server, port } = await startServer({ ioThreads, handler: (req) => bodies[Number(req.url.slice(1))] })
+    t.teardown(() => server.handle().shutdown())
+    const requests = bodies.map((_, i) => `GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`).join('')
+    const { data } = await rawExchange(port, [requests], { idleMs: 500 })
+    const responses = splitResponses(data)
+    t.deepEqual(responses.map((r) => r.body.length), bodies.map((b) => b.length))
+    t.true(responses.every((r, i) => r.body === bodies[i].toString('latin1')))
+  })
+}

@@ -100,6 +100,16 @@ impl ThreadShared {
     let _ = self.waker.wake();
   }
 
+  /// Like `post_answers`, with `write` appending records to the inbox
+  /// under its lock.
+  pub fn post_answers_with(&self, batch_done: bool, write: impl FnOnce(&mut Vec<u8>)) {
+    write(&mut self.inbox.lock().unwrap_or_else(|e| e.into_inner()).answers);
+    if batch_done {
+      self.batch_in_flight.store(false, Ordering::Release);
+    }
+    let _ = self.waker.wake();
+  }
+
   pub fn post_shutdown(&self, mode: ShutdownMode) {
     let mut inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
     if inbox.shutdown != Some(ShutdownMode::Immediate) {

@@ -19,6 +19,9 @@ pub mod kind {
   pub const MASK: u32 = 0xf;
   /// Close the connection once this response is written.
   pub const CLOSE: u32 = 0x10;
+  /// The payload is not in the record buffer but the next external buffer
+  /// passed with it (see `answers_with_externals`).
+  pub const EXTERNAL: u32 = 0x20;
   /// For `BODY`: the content type is `CONTENT_TYPES[(kind >> 8) & 0xff]`.
   pub const CONTENT_TYPE_SHIFT: u32 = 8;
 }
@@ -40,7 +43,20 @@ pub struct Answer<'a> {
 }
 
 /// Walks the records of an answer buffer; a truncated record ends the walk.
-pub fn answers(mut records: &[u8]) -> impl Iterator<Item = Answer<'_>> {
+pub fn answers(records: &[u8]) -> impl Iterator<Item = Answer<'_>> {
+  answers_with_externals(records, &[])
+}
+
+/// Walks records whose payload may live outside the buffer: a record with
+/// `kind::EXTERNAL` is a header alone, its `len` bytes are the next of
+/// `externals` (large bodies the embedder did not copy into `records`). The
+/// answers it yields have the `EXTERNAL` bit cleared. A truncated or
+/// inconsistent record ends the walk.
+pub fn answers_with_externals<'a>(
+  mut records: &'a [u8],
+  externals: &'a [&'a [u8]],
+) -> impl Iterator<Item = Answer<'a>> {
+  let mut externals = externals.iter();
   std::iter::from_fn(move || {
     if records.len() < RECORD_HEADER_LEN {
       return None;
@@ -54,6 +70,22 @@ pub fn answers(mut records: &[u8]) -> impl Iterator<Item = Answer<'_>> {
     let kind = word(3);
     let len = word(4) as usize;
     let rest = &records[RECORD_HEADER_LEN..];
+    if kind & kind::EXTERNAL != 0 {
+      match externals.next() {
+        Some(bytes) if bytes.len() == len => {
+          records = rest;
+          return Some(Answer {
+            id,
+            kind: kind & !kind::EXTERNAL,
+            bytes,
+          });
+        }
+        _ => {
+          records = &[];
+          return None;
+        }
+      }
+    }
     if rest.len() < len {
       records = &[];
       return None;
@@ -222,6 +254,27 @@ mod tests {
     assert_eq!(answers(&records[..records.len() - 3]).count(), 1);
     assert_eq!(whole_records_len(&records[..records.len() - 3]), record_len(27));
     assert_eq!(whole_records_len(&records), records.len());
+  }
+
+  #[test]
+  fn external_payloads_are_taken_in_order() {
+    let mut records = Vec::new();
+    let a = RequestId {
+      conn: 1,
+      generation: 0,
+      seq: 0,
+    };
+    for word in [a.conn, a.generation, a.seq, kind::BODY | kind::EXTERNAL, 5] {
+      records.extend_from_slice(&word.to_le_bytes());
+    }
+    push_answer(&mut records, a, kind::RAW, b"inline");
+    let all: Vec<_> = answers_with_externals(&records, &[b"large"]).collect();
+    assert_eq!(all.len(), 2);
+    assert_eq!((all[0].kind, all[0].bytes), (kind::BODY, &b"large"[..]));
+    assert_eq!(all[1].bytes, b"inline");
+    // A missing or mismatched external ends the walk.
+    assert_eq!(answers_with_externals(&records, &[]).count(), 0);
+    assert_eq!(answers_with_externals(&records, &[b"lar"]).count(), 0);
   }
 
   #[test]

@@ -13,7 +13,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::framing::Limits;
 use crate::reactor::{Embedder, Reactor, ReactorSettings, ShutdownMode, ThreadShared, THREAD_SHIFT};
-use crate::response::answers;
+use crate::response::{answers_with_externals, push_answer};
 
 /// Which addresses an empty `host` listens on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,23 +138,31 @@ impl ServerHandle {
 
   /// Routes the answer records of one tick to the threads owning their
   /// connections, and marks `batch_done_thread`'s batch consumed.
-  pub fn respond(&self, records: &[u8], batch_done_thread: Option<u32>) {
-    if self.threads.len() == 1 {
+  /// `externals` are the payloads of `kind::EXTERNAL` records, in order.
+  pub fn respond(&self, records: &[u8], externals: &[&[u8]], batch_done_thread: Option<u32>) {
+    if self.threads.len() == 1 && externals.is_empty() {
       // Only whole records go into the inbox: a truncated one must not
       // swallow the records a later call appends behind it.
       let whole = &records[..crate::response::whole_records_len(records)];
       self.threads[0].post_answers(whole, batch_done_thread == Some(0));
       return;
     }
+    if self.threads.len() == 1 {
+      // Copy each payload once, straight into the inbox.
+      self.threads[0].post_answers_with(batch_done_thread == Some(0), |inbox| {
+        for answer in answers_with_externals(records, externals) {
+          push_answer(inbox, answer.id, answer.kind, answer.bytes);
+        }
+      });
+      return;
+    }
+    // Rebuild one self-contained record stream per thread.
     let mut per_thread: Vec<Vec<u8>> = vec![Vec::new(); self.threads.len()];
-    let mut offset = 0;
-    for answer in answers(records) {
-      let record_len = crate::response::record_len(answer.bytes.len()).min(records.len() - offset);
+    for answer in answers_with_externals(records, externals) {
       let thread = (answer.id.conn >> THREAD_SHIFT) as usize;
       if let Some(out) = per_thread.get_mut(thread) {
-        out.extend_from_slice(&records[offset..offset + record_len]);
+        push_answer(out, answer.id, answer.kind, answer.bytes);
       }
-      offset += record_len;
     }
     for (index, shared) in self.threads.iter().enumerate() {
       let done = batch_done_thread == Some(index as u32);

@@ -71,8 +71,8 @@ fn garbage_answer_records_are_ignored_and_the_server_keeps_serving() {
     kind::RAW,
     b"HTTP/1.1 200 OK\r\n\r\n",
   );
-  server.handle.respond(&garbage, None);
-  server.handle.respond(&garbage[..37], Some(3));
+  server.handle.respond(&garbage, &[], None);
+  server.handle.respond(&garbage[..37], &[], Some(3));
   let mut stream = server.connect();
   stream.write_all(b"GET /still HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
   let (bytes, _) = read_until(&mut stream, Duration::from_secs(2), 1);

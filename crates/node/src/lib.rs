@@ -168,12 +168,16 @@ impl NativeServer {
   }
 
   /// Queues the answer records of one tick. `batchDoneThread` (or -1) says
-  /// which thread's batch has been fully handed to handlers.
+  /// which thread's batch has been fully handed to handlers. `externals`
+  /// holds the payloads of records marked external (large bodies JS did not
+  /// copy into `records`), in order.
   #[napi]
-  pub fn respond(&self, records: &[u8], batch_done_thread: i32) {
+  pub fn respond(&self, records: &[u8], batch_done_thread: i32, externals: Option<Vec<Uint8Array>>) {
     if let Some(handle) = self.handle.as_ref() {
       let done = u32::try_from(batch_done_thread).ok();
-      let _ = catch_unwind(AssertUnwindSafe(|| handle.respond(records, done)));
+      let externals = externals.unwrap_or_default();
+      let slices: Vec<&[u8]> = externals.iter().map(|buffer| &buffer[..]).collect();
+      let _ = catch_unwind(AssertUnwindSafe(|| handle.respond(records, &slices, done)));
     }
   }
 

@@ -145,9 +145,9 @@ fn respond_loop(
     match handle.upgrade() {
       Some(handle) => {
         if !junk.is_empty() {
-          handle.respond(&junk, None);
+          handle.respond(&junk, &[], None);
         }
-        handle.respond(&records, Some(thread));
+        handle.respond(&records, &[], Some(thread));
       }
       None => break,
     }
