@@ -20,6 +20,19 @@ import { clkTck, cpuSeconds, cpuTicks, machineBusy, peakRssMiB } from './lib/pro
 import { SERVERS, checkRoutes, killAllStarted, startServer, type ServerSpec } from './lib/servers'
 import { runMicro } from './micro'
 
+/** The engine's own hot paths (crates/core/benches/hot_paths.rs), without Node. */
+function rustHotPaths(timeMs: number): string {
+  const run = spawnSync('cargo', ['bench', '-q', '-p', 'fasthttp-core', '--bench', 'hot_paths'], {
+    cwd: path.join(__dirname, '..'),
+    env: { ...process.env, MICRO_MS: String(timeMs) },
+    encoding: 'utf8',
+    timeout: 600_000,
+  })
+  const table = run.status === 0 ? run.stdout.split('\n').filter((line) => line.startsWith('|')).join('\n') : ''
+  const body = table || `(cargo bench failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()})`
+  return `## Micro-benchmarks of the Rust engine (\`cargo bench -p fasthttp-core --bench hot_paths\`, best of 5, ${timeMs} ms each)\n\n${body}\n`
+}
+
 interface Scenario {
   name: string
   title: string
@@ -400,6 +413,9 @@ async function main(): Promise<void> {
     const micro = `## Micro-benchmarks (tinybench, ${opts.microTimeMs} ms per task, in the runner process)\n\n${markdown}\n`
     sections.push(micro)
     console.log(`\n${micro}`)
+    const rust = rustHotPaths(opts.microTimeMs)
+    sections.push(rust)
+    console.log(`\n${rust}`)
   }
 
   const minutes = ((Date.now() - started) / 60_000).toFixed(1)

@@ -199,6 +199,14 @@ impl HeadSemantics {
   }
 
   fn add(&mut self, name: &str, value: &[u8]) -> Result<(), Reject> {
+    // A cheap per-field reject first: only five names matter here, and they
+    // start with one of five letters.
+    if !matches!(
+      name.as_bytes().first(),
+      Some(b'h' | b'H' | b'c' | b'C' | b't' | b'T' | b'e' | b'E')
+    ) {
+      return Ok(());
+    }
     let value = trim_ows(value);
     if name.eq_ignore_ascii_case("host") {
       self.host_count += 1;
@@ -335,26 +343,21 @@ fn comma_list(value: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-  haystack.iter().position(|&b| b == needle)
+  memchr::memchr(needle, haystack)
 }
 
 /// Finds where a head ends ("\r\n\r\n" or a bare-LF blank line), scanning
 /// from `from`. Lets the reactor skip a full parse while a head is still
 /// arriving in small pieces.
 pub fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
-  let mut i = from;
-  while let Some(offset) = memchr(b'\n', &buf[i..]) {
-    let lf = i + offset;
-    // "\n\n" or "\n\r\n" ends the head.
-    if buf.get(lf + 1) == Some(&b'\n') {
-      return Some(lf + 2);
-    }
-    if buf.get(lf + 1) == Some(&b'\r') && buf.get(lf + 2) == Some(&b'\n') {
-      return Some(lf + 3);
-    }
-    i = lf + 1;
-  }
-  None
+  // SIMD search for line feeds; a blank line is "\n\n" or "\n\r\n".
+  memchr::memchr_iter(b'\n', &buf[from.min(buf.len())..])
+    .map(|offset| from + offset)
+    .find_map(|lf| match (buf.get(lf + 1), buf.get(lf + 2)) {
+      (Some(b'\n'), _) => Some(lf + 2),
+      (Some(b'\r'), Some(b'\n')) => Some(lf + 3),
+      _ => None,
+    })
 }
 
 #[cfg(test)]
