@@ -94,6 +94,7 @@ const F_BODY = 15
 const F_REMOTE_PORT = 17
 const FLAG_KEEP_ALIVE = 1
 const FLAG_HEAD_METHOD = 2
+const FLAG_HTTP_1_0 = 8
 
 // The answer record layout shared with `crates/core/src/response.rs`.
 const RECORD_HEADER_LEN = 20
@@ -238,6 +239,11 @@ export class HttpRequest {
   /** The body parsed as JSON (throws on invalid JSON, which makes a 500). */
   bodyJson<T = unknown>(): T {
     return JSON.parse(this.bodyText()) as T
+  }
+
+  /** @internal whether the request was HTTP/1.0. */
+  get _isHttp10(): boolean {
+    return (this._table[this._row + F_FLAGS] & FLAG_HTTP_1_0) !== 0
   }
 
   /** @internal whether the method was HEAD (the body must not be sent). */
@@ -542,6 +548,8 @@ class AnswerWriter {
     if (!hasType && !noBody) head += 'Content-Type: text/plain; charset=utf-8\r\n'
     if (!hasLength && !noBody) head += `Content-Length: ${bodyBytes.length}\r\n`
     if (response.shouldClose) head += 'Connection: close\r\n'
+    // An HTTP/1.0 client assumes a close unless told otherwise.
+    else if (req._isHttp10 && req.keepAlive) head += 'Connection: keep-alive\r\n'
     head += '\r\n'
     const sendBody = !req._isHead && !noBody
     const total = Buffer.byteLength(head, 'latin1') + (sendBody ? bodyBytes.length : 0)

@@ -33,3 +33,16 @@ for (const ioThreads of [1, 2]) {
     t.true(responses.every((r, i) => r.body === bodies[i].toString('latin1')))
   })
 }
+
+test('an HTTP/1.0 keep-alive request answered with the object form gets Connection: keep-alive and stays open', async (t) => {
+  const { server, port } = await startServer({ handler: (req) => ({ status: 201, body: `made ${req.url}` }) })
+  t.teardown(() => server.handle().shutdown())
+  const request = (path: string) => `GET ${path} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n`
+  const { data, closed } = await rawExchange(port, [request('/a'), request('/b')], { gapMs: 50 })
+  const responses = splitResponses(data)
+  t.deepEqual(responses.map((r) => [r.status, r.body, r.headers.connection]), [
+    [201, 'made /a', 'keep-alive'],
+    [201, 'made /b', 'keep-alive'],
+  ])
+  t.false(closed)
+})
