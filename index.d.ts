@@ -11,8 +11,19 @@ export interface HttpResponse {
     content?: Uint8Array | string;
     /** Close the connection after this response. */
     shouldClose?: boolean;
-    /** Not supported yet: reserved for file responses (sendfile). */
+    /**
+     * Send this file as the body (with `sendfile(2)` on Linux): `content` is
+     * then ignored. `status` (200), `headers`, `offset` and `length` (the rest
+     * of the file) shape the response; Content-Type defaults from the file
+     * extension. If the file cannot be opened, `onFileError` decides the answer
+     * (default: 404 for a missing file, 403 for a forbidden one, else 500).
+     */
     filePath?: string;
+    status?: number;
+    headers?: ResponseInit['headers'];
+    offset?: number;
+    length?: number;
+    onFileError?: (error: NodeJS.ErrnoException) => HandlerResult | Promise<HandlerResult>;
     /** Only 'none' is supported yet. */
     takeoverMode?: TakeoverMode;
 }
@@ -172,6 +183,12 @@ export declare class Server {
     shutdown({ timeoutMs }?: ShutdownOptions): Promise<void>;
     private onEvent;
     private answer;
+    /**
+     * Opens the file (off the JavaScript thread), queues its head and
+     * descriptor, and sends them at once, while the descriptor is still open
+     * (the engine keeps its own duplicate).
+     */
+    private answerFile;
     private answerError;
     private scheduleFlush;
     private flush;

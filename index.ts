@@ -3,6 +3,8 @@
 // builds `HttpRequest` views over each batch, calls the user's handler, and
 // sends every answer of one tick back in ONE native call.
 
+import fs from 'node:fs'
+import path from 'node:path'
 import { NativeServer } from './binding.cjs'
 
 /** A range of bytes inside `HttpRequest.buffer` (V's `Slice`). */
@@ -20,8 +22,19 @@ export interface HttpResponse {
   content?: Uint8Array | string
   /** Close the connection after this response. */
   shouldClose?: boolean
-  /** Not supported yet: reserved for file responses (sendfile). */
+  /**
+   * Send this file as the body (with `sendfile(2)` on Linux): `content` is
+   * then ignored. `status` (200), `headers`, `offset` and `length` (the rest
+   * of the file) shape the response; Content-Type defaults from the file
+   * extension. If the file cannot be opened, `onFileError` decides the answer
+   * (default: 404 for a missing file, 403 for a forbidden one, else 500).
+   */
   filePath?: string
+  status?: number
+  headers?: ResponseInit['headers']
+  offset?: number
+  length?: number
+  onFileError?: (error: NodeJS.ErrnoException) => HandlerResult | Promise<HandlerResult>
   /** Only 'none' is supported yet. */
   takeoverMode?: TakeoverMode
 }
@@ -100,6 +113,8 @@ const FLAG_HTTP_1_0 = 8
 const RECORD_HEADER_LEN = 20
 const KIND_RAW = 0
 const KIND_BODY = 1
+const KIND_FILE = 2
+const FILE_META_LEN = 20
 const KIND_CLOSE = 0x10
 const KIND_EXTERNAL = 0x20
 /** Bodies from this size on are passed to the engine by reference. */
@@ -431,6 +446,73 @@ function httpDate(): string {
   return dateText
 }
 
+/**
+ * The head of a response (status line, Date, the given headers, then
+ * Content-Type and Content-Length unless given, and the Connection header
+ * the request needs), ending with the blank line.
+ */
+function responseHead(
+  req: HttpRequest,
+  status: number,
+  headers: ResponseInit['headers'],
+  bodyLength: number,
+  shouldClose: boolean,
+  defaultType: string,
+): string {
+  if (!Number.isInteger(status) || status < 200 || status > 999) {
+    throw new BadHandlerResult(`fasthttp: response status must be an integer from 200 to 999, got ${status}`)
+  }
+  let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Status'}\r\nDate: ${httpDate()}\r\n`
+  let hasLength = false
+  let hasType = false
+  const addHeader = (name: string, value: string): void => {
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
+      throw new BadHandlerResult(`fasthttp: header ${JSON.stringify(name)} contains a line break`)
+    }
+    const lower = name.toLowerCase()
+    if (lower === 'content-length') hasLength = true
+    if (lower === 'content-type') hasType = true
+    head += `${name}: ${value}\r\n`
+  }
+  if (Array.isArray(headers)) {
+    for (const [name, value] of headers) addHeader(name, String(value))
+  } else if (headers) {
+    for (const [name, value] of Object.entries(headers)) {
+      if (Array.isArray(value)) for (const v of value) addHeader(name, String(v))
+      else addHeader(name, String(value))
+    }
+  }
+  const noBody = status === 204 || status === 304
+  if (!hasType && !noBody) head += `Content-Type: ${defaultType}\r\n`
+  if (!hasLength && !noBody) head += `Content-Length: ${bodyLength}\r\n`
+  if (shouldClose) head += 'Connection: close\r\n'
+  // An HTTP/1.0 client assumes a close unless told otherwise.
+  else if (req._isHttp10 && req.keepAlive) head += 'Connection: keep-alive\r\n'
+  return `${head}\r\n`
+}
+
+/** Content types by file extension, for file responses without one. */
+const FILE_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.htm': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8', '.md': 'text/markdown; charset=utf-8', '.xml': 'application/xml',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif',
+  '.webp': 'image/webp', '.ico': 'image/x-icon', '.wasm': 'application/wasm', '.pdf': 'application/pdf',
+  '.mp4': 'video/mp4', '.webm': 'video/webm', '.mp3': 'audio/mpeg', '.zip': 'application/zip',
+  '.gz': 'application/gzip', '.woff2': 'font/woff2',
+}
+
+/** The default answer when a file response's file cannot be opened. */
+function fileErrorAnswer(error: NodeJS.ErrnoException): ResponseInit {
+  if (error.code === 'ENOENT' || error.code === 'ENOTDIR' || error.code === 'EISDIR') return { status: 404, body: 'Not Found\n' }
+  if (error.code === 'EACCES' || error.code === 'EPERM') return { status: 403, body: 'Forbidden\n' }
+  throw error
+}
+
+function isFileResponse(result: HandlerResult): result is HttpResponse & { filePath: string } {
+  return typeof result === 'object' && result !== null && typeof (result as HttpResponse).filePath === 'string'
+}
+
 /** Thrown for a handler result that is not one of the supported forms. */
 class BadHandlerResult extends TypeError {}
 
@@ -508,7 +590,6 @@ class AnswerWriter {
   }
 
   private vResponse(req: HttpRequest, response: HttpResponse): void {
-    if (response.filePath !== undefined) throw new BadHandlerResult('fasthttp: HttpResponse.filePath is not supported yet')
     if (response.takeoverMode !== undefined && response.takeoverMode !== 'none') {
       throw new BadHandlerResult(`fasthttp: takeoverMode '${response.takeoverMode}' is not supported yet`)
     }
@@ -517,41 +598,11 @@ class AnswerWriter {
   }
 
   private structured(req: HttpRequest, response: ResponseInit): void {
-    const status = response.status
-    if (!Number.isInteger(status) || status < 200 || status > 999) {
-      throw new BadHandlerResult(`fasthttp: response status must be an integer from 200 to 999, got ${status}`)
-    }
     const body = response.body ?? ''
     const bodyBytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
-    let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Status'}\r\nDate: ${httpDate()}\r\n`
-    let hasLength = false
-    let hasType = false
-    const addHeader = (name: string, value: string): void => {
-      if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
-        throw new BadHandlerResult(`fasthttp: header ${JSON.stringify(name)} contains a line break`)
-      }
-      const lower = name.toLowerCase()
-      if (lower === 'content-length') hasLength = true
-      if (lower === 'content-type') hasType = true
-      head += `${name}: ${value}\r\n`
-    }
-    const headers = response.headers
-    if (Array.isArray(headers)) {
-      for (const [name, value] of headers) addHeader(name, String(value))
-    } else if (headers) {
-      for (const [name, value] of Object.entries(headers)) {
-        if (Array.isArray(value)) for (const v of value) addHeader(name, String(v))
-        else addHeader(name, String(value))
-      }
-    }
-    const noBody = status === 204 || status === 304
-    if (!hasType && !noBody) head += 'Content-Type: text/plain; charset=utf-8\r\n'
-    if (!hasLength && !noBody) head += `Content-Length: ${bodyBytes.length}\r\n`
-    if (response.shouldClose) head += 'Connection: close\r\n'
-    // An HTTP/1.0 client assumes a close unless told otherwise.
-    else if (req._isHttp10 && req.keepAlive) head += 'Connection: keep-alive\r\n'
-    head += '\r\n'
-    const sendBody = !req._isHead && !noBody
+    const status = response.status
+    const head = responseHead(req, status, response.headers, bodyBytes.length, response.shouldClose === true, 'text/plain; charset=utf-8')
+    const sendBody = !req._isHead && status !== 204 && status !== 304
     const total = Buffer.byteLength(head, 'latin1') + (sendBody ? bodyBytes.length : 0)
     this.reserve(RECORD_HEADER_LEN + total)
     const kind = KIND_RAW | (response.shouldClose ? KIND_CLOSE : 0)
@@ -559,6 +610,20 @@ class AnswerWriter {
     let at = this.length + RECORD_HEADER_LEN
     at += this.out.write(head, at, 'latin1')
     if (sendBody) this.out.set(bodyBytes, at)
+    this.length += RECORD_HEADER_LEN + padded(total)
+  }
+
+  /** A response whose body the engine sends from the open file `fd`. */
+  file(req: HttpRequest, close: boolean, fd: number, offset: number, length: number, head: string): void {
+    const headLength = Buffer.byteLength(head, 'latin1')
+    const total = FILE_META_LEN + headLength
+    this.reserve(RECORD_HEADER_LEN + total)
+    this.header(req, KIND_FILE | (close ? KIND_CLOSE : 0), total, this.length)
+    const at = this.length + RECORD_HEADER_LEN
+    this.out.writeInt32LE(fd, at)
+    this.out.writeBigUInt64LE(BigInt(offset), at + 4)
+    this.out.writeBigUInt64LE(BigInt(length), at + 12)
+    this.out.write(head, at + FILE_META_LEN, 'latin1')
     this.length += RECORD_HEADER_LEN + padded(total)
   }
 
@@ -753,10 +818,64 @@ export class Server {
   }
 
   private answer(req: HttpRequest, result: HandlerResult): void {
+    if (isFileResponse(result)) {
+      this.answerFile(req, result).catch((error) => {
+        this.answerError(req, error)
+        this.scheduleFlush()
+      })
+      return
+    }
     try {
       this.writer.result(req, result, false)
     } catch (error) {
       this.answerError(req, error)
+    }
+  }
+
+  /**
+   * Opens the file (off the JavaScript thread), queues its head and
+   * descriptor, and sends them at once, while the descriptor is still open
+   * (the engine keeps its own duplicate).
+   */
+  private async answerFile(req: HttpRequest, response: HttpResponse & { filePath: string }): Promise<void> {
+    let handle: fs.promises.FileHandle | undefined
+    try {
+      try {
+        handle = await fs.promises.open(response.filePath, 'r')
+        const stat = await handle.stat()
+        if (!stat.isFile()) throw Object.assign(new Error(`${response.filePath} is not a file`), { code: 'EISDIR' })
+        const offset = response.offset ?? 0
+        const length = response.length ?? Math.max(0, stat.size - offset)
+        if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > stat.size) {
+          this.answer(req, { status: 416, headers: { 'Content-Range': `bytes */${stat.size}` }, body: '' })
+          this.scheduleFlush()
+          return
+        }
+        const extension = path.extname(response.filePath).toLowerCase()
+        const close = response.shouldClose === true
+        const head = responseHead(req, response.status ?? 200, response.headers, length, close, FILE_TYPES[extension] ?? 'application/octet-stream')
+        if (process.platform === 'win32') {
+          // No descriptor sharing with the engine there: read, then send bytes.
+          const body = Buffer.alloc(req._isHead ? 0 : length)
+          if (body.length > 0) await handle.read(body, 0, length, offset)
+          this.writer.bytes(req, KIND_RAW | (close ? KIND_CLOSE : 0), Buffer.concat([Buffer.from(head, 'latin1'), body]))
+          this.scheduleFlush()
+          return
+        }
+        this.writer.file(req, close, handle.fd, offset, length, head)
+        this.flush()
+      } catch (error) {
+        if (handle === undefined || (error as NodeJS.ErrnoException).code === 'EISDIR') {
+          // The file could not be opened: the response (or the default) decides.
+          const onFileError = response.onFileError ?? fileErrorAnswer
+          this.answer(req, await onFileError(error as NodeJS.ErrnoException))
+          this.scheduleFlush()
+          return
+        }
+        throw error
+      }
+    } finally {
+      await handle?.close()
     }
   }
 

@@ -15,11 +15,12 @@ use crate::batch::{Batch, RequestId};
 use crate::buffer_pool::BufferPool;
 use crate::chunked::ByteSink;
 use crate::date::HTTP_DATE_LEN;
+use crate::file_body::{FileBody, SendStatus};
 use crate::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
 use crate::head::Reject;
 use crate::read_buffer::ReadBuffer;
 use crate::response::{
-  error_response, kind, raw_response_closes, write_body_head, Answer, ConnectionHeader, CONTENT_TYPES,
+  error_response, kind, raw_response_closes, write_body_head, Answer, ConnectionHeader, FileMeta, CONTENT_TYPES,
   CONTINUE_RESPONSE,
 };
 
@@ -72,6 +73,20 @@ impl TurnContext {
 pub const MAX_BATCH_REQUESTS: usize = 4096;
 pub const MAX_BATCH_BYTES: usize = 64 * 1024 * 1024;
 
+/// An answer that arrived before the answers to earlier requests.
+struct EarlyAnswer {
+  bytes: Vec<u8>,
+  closes: bool,
+  file: Option<FileBody>,
+}
+
+/// A file body waiting its turn in the output.
+struct PendingFile {
+  /// Offset in the write buffer the file follows.
+  at: usize,
+  body: FileBody,
+}
+
 /// A request handed out and not yet written back.
 struct InFlight {
   seq: u32,
@@ -82,7 +97,7 @@ struct InFlight {
   is_head_method: bool,
   http_1_0: bool,
   /// An answer that came back before the answers to earlier requests.
-  early_answer: Option<(Vec<u8>, bool)>,
+  early_answer: Option<EarlyAnswer>,
   /// "METHOD path" for the arena trace; only kept while tracing.
   trace_label: Option<String>,
 }
@@ -119,6 +134,8 @@ pub struct Connection {
   pub last_write_progress: Instant,
   write_buf: Vec<u8>,
   write_pos: usize,
+  /// File bodies to send, each at its offset in `write_buf`.
+  files: VecDeque<PendingFile>,
   next_seq: u32,
   in_flight: VecDeque<InFlight>,
 }
@@ -158,6 +175,7 @@ impl Connection {
       last_write_progress: now,
       write_buf: Vec::new(),
       write_pos: 0,
+      files: VecDeque::new(),
       next_seq: 0,
       in_flight: VecDeque::new(),
     }
@@ -180,7 +198,7 @@ impl Connection {
   }
 
   pub fn has_unwritten_output(&self) -> bool {
-    self.write_pos < self.write_buf.len()
+    self.write_pos < self.write_buf.len() || !self.files.is_empty()
   }
 
   pub fn has_partial_request(&self) -> bool {
@@ -396,7 +414,11 @@ impl Connection {
         keep_alive: false,
         is_head_method: false,
         http_1_0: false,
-        early_answer: Some((response, true)),
+        early_answer: Some(EarlyAnswer {
+          bytes: response,
+          closes: true,
+          file: None,
+        }),
         trace_label: None,
       });
       self.next_seq = self.next_seq.wrapping_add(1);
@@ -405,15 +427,38 @@ impl Connection {
 
   /// Takes the embedder's answer to one of this connection's requests.
   /// Answers are written strictly in request order; an early one waits.
-  pub fn accept_answer(&mut self, answer: &Answer, ctx: &mut TurnContext) {
+  pub fn accept_answer(&mut self, answer: &Answer, file: Option<FileBody>, ctx: &mut TurnContext) {
     let Some(front) = self.in_flight.front() else { return };
     let index = answer.id.seq.wrapping_sub(front.seq) as usize;
     if index >= self.in_flight.len() || self.in_flight[index].early_answer.is_some() {
       return; // stale or duplicate: the request is gone or already answered
     }
-    if index == 0 {
+    if answer.kind & kind::MASK == kind::FILE {
+      let Some((_, head)) = FileMeta::split(answer.bytes) else {
+        return;
+      };
+      let closes = self.in_flight[index].closes_after(answer.kind, head);
+      // HEAD: the head alone (the file closes when `file` drops).
+      let file = if self.in_flight[index].is_head_method {
+        None
+      } else {
+        file
+      };
+      if index == 0 {
+        let request = self.in_flight.pop_front().unwrap();
+        self.output(ctx).extend_from_slice(head);
+        self.queue_file(file);
+        self.finish_request(request, closes, ctx);
+      } else {
+        self.in_flight[index].early_answer = Some(EarlyAnswer {
+          bytes: head.to_vec(),
+          closes,
+          file,
+        });
+      }
+    } else if index == 0 {
       let request = self.in_flight.pop_front().unwrap();
-      let closes = if answer.bytes.len() >= WRITE_THROUGH_MIN {
+      let closes = if answer.bytes.len() >= WRITE_THROUGH_MIN && self.files.is_empty() {
         // A large answer is written straight from the embedder's buffer
         // (together with what is queued before it, in one vectored write);
         // only what the socket does not take is copied.
@@ -428,17 +473,34 @@ impl Connection {
     } else {
       let mut bytes = Vec::with_capacity(answer.bytes.len() + 160);
       let closes = encode_answer(&mut bytes, answer, &self.in_flight[index], &ctx.date);
-      self.in_flight[index].early_answer = Some((bytes, closes));
+      self.in_flight[index].early_answer = Some(EarlyAnswer {
+        bytes,
+        closes,
+        file: None,
+      });
     }
     self.write_early_answers(ctx);
   }
 
   /// Writes answers that arrived early and are now next in line.
   fn write_early_answers(&mut self, ctx: &mut TurnContext) {
-    while let Some((bytes, closes)) = self.in_flight.front_mut().and_then(|r| r.early_answer.take()) {
+    while let Some(early) = self.in_flight.front_mut().and_then(|r| r.early_answer.take()) {
       let request = self.in_flight.pop_front().unwrap();
-      self.output(ctx).extend_from_slice(&bytes);
-      self.finish_request(request, closes, ctx);
+      self.output(ctx).extend_from_slice(&early.bytes);
+      self.queue_file(early.file);
+      self.finish_request(request, early.closes, ctx);
+    }
+  }
+
+  /// Queues a file body to go out right after the bytes queued so far.
+  fn queue_file(&mut self, file: Option<FileBody>) {
+    if let Some(body) = file {
+      if body.remaining > 0 {
+        self.files.push_back(PendingFile {
+          at: self.write_buf.len(),
+          body,
+        });
+      }
     }
   }
 
@@ -500,23 +562,38 @@ impl Connection {
     &mut self.write_buf
   }
 
-  /// Writes queued output until done or the socket is full.
+  /// Writes queued output (bytes, and file bodies at their places) until
+  /// done or the socket is full.
   pub fn flush(&mut self, ctx: &mut TurnContext) -> io::Result<()> {
     if self.write_pos == 0 && !self.write_buf.is_empty() {
       // Fresh output: the stall clock starts now, not at the last write.
       self.last_write_progress = Instant::now();
     }
-    while self.write_pos < self.write_buf.len() {
-      match self.socket.write(&self.write_buf[self.write_pos..]) {
-        Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-        Ok(n) => {
-          self.write_pos += n;
-          self.last_write_progress = Instant::now();
+    loop {
+      // Bytes up to the next file (or all of them).
+      let limit = self.files.front().map_or(self.write_buf.len(), |file| file.at);
+      while self.write_pos < limit {
+        match self.socket.write(&self.write_buf[self.write_pos..limit]) {
+          Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+          Ok(n) => {
+            self.write_pos += n;
+            self.last_write_progress = Instant::now();
+          }
+          Err(ref err) if would_block(err) => return Ok(()),
+          Err(ref err) if interrupted(err) => {}
+          Err(err) => return Err(err),
         }
-        Err(ref err) if would_block(err) => return Ok(()),
-        Err(ref err) if interrupted(err) => {}
-        Err(err) => return Err(err),
       }
+      let Some(file) = self.files.front_mut() else { break };
+      let before = file.body.remaining;
+      let status = file.body.send_to(&mut self.socket)?;
+      if file.body.remaining < before {
+        self.last_write_progress = Instant::now();
+      }
+      if status == SendStatus::WouldBlock {
+        return Ok(());
+      }
+      self.files.pop_front();
     }
     self.write_pos = 0;
     self.write_buf.clear();
@@ -588,6 +665,14 @@ impl Connection {
       self.input.discard_all();
       self.request_started = None;
     }
+  }
+}
+
+impl InFlight {
+  /// Whether the connection closes after answering this request with a
+  /// verbatim head `head` of kind `answer_kind`.
+  fn closes_after(&self, answer_kind: u32, head: &[u8]) -> bool {
+    !self.keep_alive || answer_kind & kind::CLOSE != 0 || raw_response_closes(head)
   }
 }
 

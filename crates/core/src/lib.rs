@@ -11,6 +11,7 @@ pub mod buffer_pool;
 pub mod chunked;
 pub mod connection;
 pub mod date;
+pub mod file_body;
 pub mod framing;
 pub mod head;
 pub mod reactor;

@@ -20,9 +20,10 @@ use crate::batch::Batch;
 use crate::buffer_pool::BufferPool;
 use crate::connection::{interrupted, would_block, Connection, Phase, ReadOutcome, TurnContext};
 use crate::date::http_date;
+use crate::file_body::FileBody;
 use crate::framing::Limits;
 use crate::head::Reject;
-use crate::response::answers;
+use crate::response::{answers, kind, Answer, FileMeta};
 
 const LISTENER: Token = Token(usize::MAX - 1);
 const WAKER: Token = Token(usize::MAX - 2);
@@ -64,6 +65,27 @@ pub struct Inbox {
   /// Answer records (see `response`), appended by `respond`.
   pub answers: Vec<u8>,
   pub shutdown: Option<ShutdownMode>,
+}
+
+impl Drop for Inbox {
+  /// Answers never taken (the thread stopped first) still close their files.
+  fn drop(&mut self) {
+    for answer in answers(&self.answers) {
+      drop(adopt_file(&answer));
+    }
+  }
+}
+
+/// The file of a `kind::FILE` answer queued by `ServerHandle::respond`,
+/// which made the inbox the owner of its descriptor.
+pub fn adopt_file(answer: &Answer) -> Option<FileBody> {
+  if answer.kind & kind::MASK != kind::FILE {
+    return None;
+  }
+  let (meta, _) = FileMeta::split(answer.bytes)?;
+  // SAFETY: `respond` duplicated this descriptor for the inbox, and each
+  // record is adopted exactly once (here, when the inbox is drained or dropped).
+  Some(unsafe { FileBody::from_raw_fd(meta.fd, meta.offset, meta.length) })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,13 +321,16 @@ impl Reactor {
     };
     let records = std::mem::take(&mut self.answers_scratch);
     for answer in answers(&records) {
+      // A file answer's descriptor is ours from here on: if the answer finds
+      // no connection, dropping it closes the file.
+      let file = adopt_file(&answer);
       let slot = (answer.id.conn & SLOT_MASK) as usize;
       if answer.id.conn >> THREAD_SHIFT != self.index {
         continue;
       }
       if let Some(conn) = self.connections.get_mut(slot).and_then(Option::as_mut) {
         if conn.generation == answer.id.generation {
-          conn.accept_answer(&answer, &mut self.turn);
+          conn.accept_answer(&answer, file, &mut self.turn);
           self.touched.push(slot);
         }
       }

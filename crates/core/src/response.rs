@@ -16,6 +16,10 @@ pub mod kind {
   pub const RAW: u32 = 0;
   /// The bytes are a body: the engine frames a `200 OK` around them.
   pub const BODY: u32 = 1;
+  /// The bytes are `FILE_META_LEN` bytes of file description (see
+  /// `FileMeta`) followed by a whole response head; the body is sent from
+  /// the file.
+  pub const FILE: u32 = 2;
   pub const MASK: u32 = 0xf;
   /// Close the connection once this response is written.
   pub const CLOSE: u32 = 0x10;
@@ -24,6 +28,41 @@ pub mod kind {
   pub const EXTERNAL: u32 = 0x20;
   /// For `BODY`: the content type is `CONTENT_TYPES[(kind >> 8) & 0xff]`.
   pub const CONTENT_TYPE_SHIFT: u32 = 8;
+}
+
+/// Bytes of file description at the start of a `kind::FILE` payload:
+/// descriptor (`i32`), offset (`u64`), length (`u64`), little-endian.
+pub const FILE_META_LEN: usize = 20;
+
+/// The file part of a `kind::FILE` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileMeta {
+  pub fd: i32,
+  pub offset: u64,
+  pub length: u64,
+}
+
+impl FileMeta {
+  /// Splits a `kind::FILE` payload into its file description and head.
+  pub fn split(payload: &[u8]) -> Option<(FileMeta, &[u8])> {
+    if payload.len() < FILE_META_LEN {
+      return None;
+    }
+    let fd = i32::from_le_bytes(payload[0..4].try_into().unwrap());
+    let offset = u64::from_le_bytes(payload[4..12].try_into().unwrap());
+    let length = u64::from_le_bytes(payload[12..20].try_into().unwrap());
+    Some((FileMeta { fd, offset, length }, &payload[FILE_META_LEN..]))
+  }
+
+  /// The payload of a `kind::FILE` answer.
+  pub fn payload(&self, head: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(FILE_META_LEN + head.len());
+    out.extend_from_slice(&self.fd.to_le_bytes());
+    out.extend_from_slice(&self.offset.to_le_bytes());
+    out.extend_from_slice(&self.length.to_le_bytes());
+    out.extend_from_slice(head);
+    out
+  }
 }
 
 /// Content types the embedder can pick for body-only answers, by index.
@@ -204,6 +243,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
     413 => "Content Too Large",
     417 => "Expectation Failed",
     431 => "Request Header Fields Too Large",
+    403 => "Forbidden",
     500 => "Internal Server Error",
     503 => "Service Unavailable",
     505 => "HTTP Version Not Supported",

@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::file_body::FileBody;
 use crate::framing::Limits;
 use crate::reactor::{Embedder, Reactor, ReactorSettings, ShutdownMode, ThreadShared, THREAD_SHIFT};
-use crate::response::{answers_with_externals, push_answer};
+use crate::response::{answers_with_externals, error_response, kind, push_answer, Answer, FileMeta};
 
 /// Which addresses an empty `host` listens on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,7 +141,8 @@ impl ServerHandle {
   /// connections, and marks `batch_done_thread`'s batch consumed.
   /// `externals` are the payloads of `kind::EXTERNAL` records, in order.
   pub fn respond(&self, records: &[u8], externals: &[&[u8]], batch_done_thread: Option<u32>) {
-    if self.threads.len() == 1 && externals.is_empty() {
+    let has_files = answers_with_externals(records, externals).any(|a| a.kind & kind::MASK == kind::FILE);
+    if self.threads.len() == 1 && externals.is_empty() && !has_files {
       // Only whole records go into the inbox: a truncated one must not
       // swallow the records a later call appends behind it.
       let whole = &records[..crate::response::whole_records_len(records)];
@@ -151,7 +153,7 @@ impl ServerHandle {
       // Copy each payload once, straight into the inbox.
       self.threads[0].post_answers_with(batch_done_thread == Some(0), |inbox| {
         for answer in answers_with_externals(records, externals) {
-          push_answer(inbox, answer.id, answer.kind, answer.bytes);
+          push_owned_answer(inbox, &answer);
         }
       });
       return;
@@ -161,7 +163,7 @@ impl ServerHandle {
     for answer in answers_with_externals(records, externals) {
       let thread = (answer.id.conn >> THREAD_SHIFT) as usize;
       if let Some(out) = per_thread.get_mut(thread) {
-        push_answer(out, answer.id, answer.kind, answer.bytes);
+        push_owned_answer(out, &answer);
       }
     }
     for (index, shared) in self.threads.iter().enumerate() {
@@ -191,6 +193,34 @@ impl Drop for ServerHandle {
   fn drop(&mut self) {
     self.shutdown(ShutdownMode::Immediate);
     self.join();
+  }
+}
+
+/// Queues one answer for an I/O thread. A file answer's descriptor belongs
+/// to the embedder, which closes it once `respond` returns: it is duplicated
+/// here, during the call, and the inbox owns the duplicate. A file that
+/// cannot be taken over is answered with 500.
+fn push_owned_answer(out: &mut Vec<u8>, answer: &Answer) {
+  if answer.kind & kind::MASK != kind::FILE {
+    push_answer(out, answer.id, answer.kind, answer.bytes);
+    return;
+  }
+  let owned = FileMeta::split(answer.bytes).and_then(|(meta, head)| {
+    let file = FileBody::from_borrowed_fd(meta.fd, meta.offset, meta.length).ok()?;
+    Some(
+      FileMeta {
+        fd: file.into_raw_fd(),
+        ..meta
+      }
+      .payload(head),
+    )
+  });
+  match owned {
+    Some(payload) => push_answer(out, answer.id, answer.kind, &payload),
+    None => {
+      let response = error_response(500, "the file could not be sent", b"", answer.kind & kind::CLOSE != 0);
+      push_answer(out, answer.id, kind::RAW | (answer.kind & kind::CLOSE), &response);
+    }
   }
 }
 
