@@ -1,3 +1,4 @@
+import net from 'node:net';
 /** A range of bytes inside `HttpRequest.buffer` (V's `Slice`). */
 export interface Slice {
     start: number;
@@ -24,8 +25,15 @@ export interface HttpResponse {
     offset?: number;
     length?: number;
     onFileError?: (error: NodeJS.ErrnoException) => HandlerResult | Promise<HandlerResult>;
-    /** Only 'none' is supported yet. */
+    /**
+     * 'manual': after `content` (if any) is written, the connection leaves the
+     * engine and `onTakeover(socket, head)` gets it as a `net.Socket`, with
+     * `head` the bytes the client already sent after this request (V's
+     * manual takeover: WebSocket upgrades, server-sent events, proxies).
+     * Unix only. 'reusable' is not supported yet.
+     */
     takeoverMode?: TakeoverMode;
+    onTakeover?: (socket: net.Socket, head: Buffer) => void;
 }
 /** The structured response form: status, headers, body. */
 export interface ResponseInit {
@@ -166,6 +174,8 @@ export declare class Server {
     private flushScheduled;
     /** I/O threads whose batch was handed to handlers and not yet reported. */
     private batchesDone;
+    /** onTakeover callbacks of takeover answers not yet handed over. */
+    private takeovers;
     /** The bound port (useful with `port: 0`); 0 before `run()`. */
     get port(): number;
     /** Whether the server is accepting connections. */
@@ -183,6 +193,10 @@ export declare class Server {
     shutdown({ timeoutMs }?: ShutdownOptions): Promise<void>;
     private onEvent;
     private answer;
+    /** Queues a manual takeover: `content`, then the socket goes to `onTakeover`. */
+    private takeOver;
+    /** The engine handed over the connection of a takeover answer. */
+    private onTakenOver;
     /**
      * Opens the file (off the JavaScript thread), queues its head and
      * descriptor, and sends them at once, while the descriptor is still open
@@ -190,6 +204,7 @@ export declare class Server {
      */
     private answerFile;
     private answerError;
+    private reportError;
     private scheduleFlush;
     private flush;
     private onThreadStopped;

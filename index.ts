@@ -4,6 +4,7 @@
 // sends every answer of one tick back in ONE native call.
 
 import fs from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { NativeServer } from './binding.cjs'
 
@@ -35,8 +36,15 @@ export interface HttpResponse {
   offset?: number
   length?: number
   onFileError?: (error: NodeJS.ErrnoException) => HandlerResult | Promise<HandlerResult>
-  /** Only 'none' is supported yet. */
+  /**
+   * 'manual': after `content` (if any) is written, the connection leaves the
+   * engine and `onTakeover(socket, head)` gets it as a `net.Socket`, with
+   * `head` the bytes the client already sent after this request (V's
+   * manual takeover: WebSocket upgrades, server-sent events, proxies).
+   * Unix only. 'reusable' is not supported yet.
+   */
   takeoverMode?: TakeoverMode
+  onTakeover?: (socket: net.Socket, head: Buffer) => void
 }
 
 /** The structured response form: status, headers, body. */
@@ -108,12 +116,14 @@ const F_REMOTE_PORT = 17
 const FLAG_KEEP_ALIVE = 1
 const FLAG_HEAD_METHOD = 2
 const FLAG_HTTP_1_0 = 8
+const FLAG_TAKEN_OVER = 0x100
 
 // The answer record layout shared with `crates/core/src/response.rs`.
 const RECORD_HEADER_LEN = 20
 const KIND_RAW = 0
 const KIND_BODY = 1
 const KIND_FILE = 2
+const KIND_TAKEOVER = 3
 const FILE_META_LEN = 20
 const KIND_CLOSE = 0x10
 const KIND_EXTERNAL = 0x20
@@ -509,6 +519,15 @@ function fileErrorAnswer(error: NodeJS.ErrnoException): ResponseInit {
   throw error
 }
 
+function isManualTakeover(result: HandlerResult): result is HttpResponse {
+  return typeof result === 'object' && result !== null && (result as HttpResponse).takeoverMode === 'manual'
+}
+
+/** Identifies one request of one connection (for takeover callbacks). */
+function requestKey(table: Uint32Array, row: number): string {
+  return `${table[row + F_CONN]}:${table[row + F_GENERATION]}:${table[row + F_SEQ]}`
+}
+
 function isFileResponse(result: HandlerResult): result is HttpResponse & { filePath: string } {
   return typeof result === 'object' && result !== null && typeof (result as HttpResponse).filePath === 'string'
 }
@@ -591,7 +610,7 @@ class AnswerWriter {
 
   private vResponse(req: HttpRequest, response: HttpResponse): void {
     if (response.takeoverMode !== undefined && response.takeoverMode !== 'none') {
-      throw new BadHandlerResult(`fasthttp: takeoverMode '${response.takeoverMode}' is not supported yet`)
+      throw new BadHandlerResult(`fasthttp: takeoverMode '${response.takeoverMode}' is not supported`)
     }
     if (response.content === undefined) throw new BadHandlerResult('fasthttp: HttpResponse needs content')
     this.result(req, response.content, response.shouldClose === true)
@@ -684,6 +703,8 @@ export class Server {
   private flushScheduled = false
   /** I/O threads whose batch was handed to handlers and not yet reported. */
   private batchesDone: number[] = []
+  /** onTakeover callbacks of takeover answers not yet handed over. */
+  private takeovers = new Map<string, (socket: net.Socket, head: Buffer) => void>()
 
   /** @internal use `newServer` */
   constructor(config: ResolvedConfig) {
@@ -787,6 +808,10 @@ export class Server {
     }
     const { handler, userData } = this.config
     for (let row = 0; row < table.length; row += REQUEST_FIELDS) {
+      if ((table[row + F_FLAGS] & FLAG_TAKEN_OVER) !== 0) {
+        this.onTakenOver(table, row, data)
+        continue
+      }
       const req = new HttpRequest(data, table, row, userData)
       let result: HandlerResult | Promise<HandlerResult>
       try {
@@ -818,6 +843,14 @@ export class Server {
   }
 
   private answer(req: HttpRequest, result: HandlerResult): void {
+    if (isManualTakeover(result)) {
+      try {
+        this.takeOver(req, result)
+      } catch (error) {
+        this.answerError(req, error)
+      }
+      return
+    }
     if (isFileResponse(result)) {
       this.answerFile(req, result).catch((error) => {
         this.answerError(req, error)
@@ -829,6 +862,40 @@ export class Server {
       this.writer.result(req, result, false)
     } catch (error) {
       this.answerError(req, error)
+    }
+  }
+
+  /** Queues a manual takeover: `content`, then the socket goes to `onTakeover`. */
+  private takeOver(req: HttpRequest, response: HttpResponse): void {
+    if (typeof response.onTakeover !== 'function') {
+      throw new BadHandlerResult("fasthttp: takeoverMode 'manual' needs an onTakeover(socket, head) function")
+    }
+    if (process.platform === 'win32') throw new BadHandlerResult("fasthttp: takeoverMode 'manual' is not supported on Windows")
+    const content = response.content ?? ''
+    this.takeovers.set(requestKey(req._table, req._row), response.onTakeover)
+    if (typeof content === 'string') this.writer.string(req, KIND_TAKEOVER, content)
+    else this.writer.bytes(req, KIND_TAKEOVER, content)
+  }
+
+  /** The engine handed over the connection of a takeover answer. */
+  private onTakenOver(table: Uint32Array, row: number, data: Buffer): void {
+    const key = requestKey(table, row)
+    const onTakeover = this.takeovers.get(key)
+    this.takeovers.delete(key)
+    const fd = table[row + F_FD] | 0
+    if (onTakeover === undefined) {
+      fs.closeSync(fd)
+      return
+    }
+    const start = table[row + F_DATA_START]
+    const head = Buffer.from(data.subarray(start, start + table[row + F_DATA_LEN]))
+    const socket = new net.Socket({ fd, readable: true, writable: true })
+    socket.setNoDelay(true)
+    try {
+      onTakeover(socket, head)
+    } catch (error) {
+      socket.destroy()
+      this.reportError(error, undefined)
     }
   }
 
@@ -881,6 +948,10 @@ export class Server {
 
   private answerError(req: HttpRequest, error: unknown): void {
     this.writer.bytes(req, KIND_RAW, INTERNAL_ERROR)
+    this.reportError(error, req)
+  }
+
+  private reportError(error: unknown, req: HttpRequest | undefined): void {
     try {
       this.config.onError(error, req)
     } catch (reportError) {

@@ -52,6 +52,10 @@ pub mod flags {
   pub const HEAD_METHOD: u32 = 2;
   pub const CHUNKED: u32 = 4;
   pub const HTTP_1_0: u32 = 8;
+  /// Not a request: the connection of request `SEQ` was handed over. `FD` is
+  /// its socket, now the embedder's; `DATA_*` the bytes it sent after that
+  /// request, already read by the engine.
+  pub const TAKEN_OVER: u32 = 0x100;
 }
 
 /// Identity of one request, as the embedder echoes it back in its answer.
@@ -138,6 +142,23 @@ impl Batch {
       u32::from(remote_port),
       0,
     ]);
+  }
+
+  /// Appends the notice that the connection of request `id` now belongs to
+  /// the embedder, with the bytes it sent after that request.
+  pub fn push_takeover(&mut self, id: RequestId, fd: i32, remote_port: u16, leftover: &[u8]) {
+    let data_start = self.data.len();
+    self.data.extend_from_slice(leftover);
+    let mut row = [0u32; REQUEST_FIELDS];
+    row[field::CONN] = id.conn;
+    row[field::GENERATION] = id.generation;
+    row[field::SEQ] = id.seq;
+    row[field::FD] = fd as u32;
+    row[field::FLAGS] = flags::TAKEN_OVER;
+    row[field::DATA_START] = data_start as u32;
+    row[field::DATA_LEN] = leftover.len() as u32;
+    row[field::REMOTE_PORT] = u32::from(remote_port);
+    self.table.extend_from_slice(&row);
   }
 
   /// Hands the batch over and leaves an empty one in its place.

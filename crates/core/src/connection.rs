@@ -42,6 +42,9 @@ pub enum Phase {
   /// No new requests (close requested, error sent, server draining): finish
   /// what is owed, then close.
   Finishing,
+  /// A takeover answer was queued: once everything before and in it is
+  /// written, the socket leaves the engine (`request` is its request).
+  HandingOver { request: RequestId },
   /// Everything owed was written and our side is shut: the peer's remaining
   /// bytes are read and dropped until it closes or `until` passes, so that
   /// it reads our last response instead of a reset.
@@ -78,6 +81,8 @@ struct EarlyAnswer {
   bytes: Vec<u8>,
   closes: bool,
   file: Option<FileBody>,
+  /// The connection is handed over after this answer.
+  takeover: bool,
 }
 
 /// A file body waiting its turn in the output.
@@ -181,20 +186,43 @@ impl Connection {
     }
   }
 
-  /// Gives back the reusable parts (buffers, arenas) for the pools.
-  pub fn into_parts(mut self, ctx: &mut TurnContext) {
-    let arenas = &mut ctx.arenas;
-    if let Some(arena) = self.reading_arena.take() {
-      arenas.give_back_untraced(arena);
+  /// Gives up the socket for a takeover (its descriptor is the caller's
+  /// now); the reusable parts go back to the pools.
+  #[cfg(unix)]
+  pub fn take_socket(self, ctx: &mut TurnContext) -> Option<i32> {
+    use std::os::fd::IntoRawFd;
+    Some(self.dismantle(ctx).into_raw_fd())
+  }
+
+  #[cfg(not(unix))]
+  pub fn take_socket(self, ctx: &mut TurnContext) -> Option<i32> {
+    drop(self.dismantle(ctx));
+    None
+  }
+
+  /// Gives back the reusable parts (buffers, arenas) to the pools and
+  /// returns the socket (dropping it closes the connection).
+  pub fn dismantle(self, ctx: &mut TurnContext) -> TcpStream {
+    let Connection {
+      socket,
+      input,
+      mut write_buf,
+      reading_arena,
+      in_flight,
+      ..
+    } = self;
+    if let Some(arena) = reading_arena {
+      ctx.arenas.give_back_untraced(arena);
     }
-    for request in self.in_flight.drain(..) {
+    for request in in_flight {
       if let Some(arena) = request.arena {
-        arenas.give_back_untraced(arena);
+        ctx.arenas.give_back_untraced(arena);
       }
     }
-    ctx.read_buffers.give(self.input.into_storage());
-    self.write_buf.clear();
-    ctx.write_buffers.give(self.write_buf);
+    ctx.read_buffers.give(input.into_storage());
+    write_buf.clear();
+    ctx.write_buffers.give(write_buf);
+    socket
   }
 
   pub fn has_unwritten_output(&self) -> bool {
@@ -418,6 +446,7 @@ impl Connection {
           bytes: response,
           closes: true,
           file: None,
+          takeover: false,
         }),
         trace_label: None,
       });
@@ -433,7 +462,21 @@ impl Connection {
     if index >= self.in_flight.len() || self.in_flight[index].early_answer.is_some() {
       return; // stale or duplicate: the request is gone or already answered
     }
-    if answer.kind & kind::MASK == kind::FILE {
+    if answer.kind & kind::MASK == kind::TAKEOVER {
+      if index == 0 {
+        let request = self.in_flight.pop_front().unwrap();
+        self.output(ctx).extend_from_slice(answer.bytes);
+        self.begin_handover(request, ctx);
+      } else {
+        let bytes = answer.bytes.to_vec();
+        self.in_flight[index].early_answer = Some(EarlyAnswer {
+          bytes,
+          closes: false,
+          file: None,
+          takeover: true,
+        });
+      }
+    } else if answer.kind & kind::MASK == kind::FILE {
       let Some((_, head)) = FileMeta::split(answer.bytes) else {
         return;
       };
@@ -454,6 +497,7 @@ impl Connection {
           bytes: head.to_vec(),
           closes,
           file,
+          takeover: false,
         });
       }
     } else if index == 0 {
@@ -477,6 +521,7 @@ impl Connection {
         bytes,
         closes,
         file: None,
+        takeover: false,
       });
     }
     self.write_early_answers(ctx);
@@ -487,9 +532,46 @@ impl Connection {
     while let Some(early) = self.in_flight.front_mut().and_then(|r| r.early_answer.take()) {
       let request = self.in_flight.pop_front().unwrap();
       self.output(ctx).extend_from_slice(&early.bytes);
+      if early.takeover {
+        self.begin_handover(request, ctx);
+        return;
+      }
       self.queue_file(early.file);
       self.finish_request(request, early.closes, ctx);
     }
+  }
+
+  /// After a takeover answer: nothing more is framed or answered here; once
+  /// the output is written the reactor hands the socket over.
+  fn begin_handover(&mut self, request: InFlight, ctx: &mut TurnContext) {
+    let id = RequestId {
+      conn: self.id,
+      generation: self.generation,
+      seq: request.seq,
+    };
+    if let Some(arena) = request.arena {
+      ctx.arenas.give_back(arena, request.trace_label.as_deref());
+    }
+    for later in self.in_flight.drain(..) {
+      if let Some(arena) = later.arena {
+        ctx.arenas.give_back_untraced(arena);
+      }
+    }
+    self.phase = Phase::HandingOver { request: id };
+    self.request_started = None;
+  }
+
+  /// Whether a takeover is due: the answer before it is written.
+  pub fn handover_ready(&self) -> Option<RequestId> {
+    match self.phase {
+      Phase::HandingOver { request } if !self.has_unwritten_output() => Some(request),
+      _ => None,
+    }
+  }
+
+  /// The bytes the peer sent after the taken-over request (not framed).
+  pub fn leftover_input(&self) -> &[u8] {
+    self.input.unframed()
   }
 
   /// Queues a file body to go out right after the bytes queued so far.

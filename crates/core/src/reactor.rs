@@ -16,7 +16,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::arena::ArenaPool;
-use crate::batch::Batch;
+use crate::batch::{Batch, RequestId};
 use crate::buffer_pool::BufferPool;
 use crate::connection::{interrupted, would_block, Connection, Phase, ReadOutcome, TurnContext};
 use crate::date::http_date;
@@ -413,6 +413,10 @@ impl Reactor {
       }
       conn.write_interest = conn.has_unwritten_output();
     }
+    if let Some(request) = conn.handover_ready() {
+      self.hand_over(slot, request);
+      return;
+    }
     if let Phase::Lingering { .. } = conn.phase {
       if conn.peer_closed {
         self.close(slot);
@@ -479,6 +483,28 @@ impl Reactor {
     self.service_touched(now);
   }
 
+  /// Takes a connection out of the engine and gives its socket (and the
+  /// bytes it sent after the takeover request) to the embedder.
+  fn hand_over(&mut self, slot: usize, request: RequestId) {
+    let Some(mut conn) = self.connections.get_mut(slot).and_then(Option::take) else {
+      return;
+    };
+    let _ = self.poll.registry().deregister(&mut conn.socket);
+    self.generations[slot] = self.generations[slot].wrapping_add(1);
+    self.free_slots.push(slot);
+    self.open_connections -= 1;
+    let leftover = conn.leftover_input().to_vec();
+    let remote_port = conn.remote_port;
+    // Where descriptors cannot be handed over, the socket just closes.
+    if let Some(fd) = conn.take_socket(&mut self.turn) {
+      self.turn.batch.push_takeover(request, fd, remote_port, &leftover);
+    }
+    if self.accept_paused && self.open_connections < self.settings.max_connections {
+      self.accept_paused = false;
+      self.accept(Instant::now());
+    }
+  }
+
   fn close(&mut self, slot: usize) {
     let Some(mut conn) = self.connections.get_mut(slot).and_then(Option::take) else {
       return;
@@ -487,7 +513,7 @@ impl Reactor {
     self.generations[slot] = self.generations[slot].wrapping_add(1);
     self.free_slots.push(slot);
     self.open_connections -= 1;
-    conn.into_parts(&mut self.turn);
+    drop(conn.dismantle(&mut self.turn));
     if self.accept_paused && self.open_connections < self.settings.max_connections {
       self.accept_paused = false;
       self.accept(Instant::now());

@@ -20,6 +20,10 @@ pub mod kind {
   /// `FileMeta`) followed by a whole response head; the body is sent from
   /// the file.
   pub const FILE: u32 = 2;
+  /// The bytes are sent verbatim, then the connection leaves the engine and
+  /// is handed to the embedder (V's `takeover_mode: manual`): WebSocket,
+  /// server-sent events, proxies.
+  pub const TAKEOVER: u32 = 3;
   pub const MASK: u32 = 0xf;
   /// Close the connection once this response is written.
   pub const CLOSE: u32 = 0x10;
