@@ -1,7 +1,8 @@
 // Shared test helpers: start a server on a free port, talk raw TCP to it.
+import fs from 'node:fs'
 import net from 'node:net'
 import { once } from 'node:events'
-import type { ExecutionContext } from 'ava'
+import test, { type ExecutionContext } from 'ava'
 import { newServer, type Server, type ServerConfig } from '../index'
 
 export async function startServer(config: Omit<ServerConfig, 'port'> & { port?: number }): Promise<{ server: Server; port: number; stopped: Promise<void> }> {
@@ -271,3 +272,21 @@ export function connectError(port: number, ms = 2000): Promise<string> {
     'connect attempt',
   )
 }
+
+/**
+ * Open file descriptors of this process, where the OS lists them
+ * (/proc/self/fd on Linux, /dev/fd on macOS and the BSDs).
+ */
+export function openFdCount(): number {
+  for (const dir of ['/proc/self/fd', '/dev/fd']) {
+    try {
+      return fs.readdirSync(dir).length
+    } catch {
+      // not this OS
+    }
+  }
+  throw new Error('no way to count open descriptors here')
+}
+
+/** Tests that need descriptor counting or Unix sockets handed to JS: a visible skip on Windows. */
+export const unixTest = process.platform === 'win32' ? test.skip : test

@@ -1,7 +1,6 @@
 // Manual takeover: the connection leaves the engine and becomes a net.Socket.
-import test from 'ava'
 import net from 'node:net'
-import { rawExchange, splitResponses, startServer } from './helpers'
+import { rawExchange, splitResponses, startServer, unixTest as test } from './helpers'
 
 const SSE_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n'
 
