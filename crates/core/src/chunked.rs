@@ -147,11 +147,7 @@ fn chunk_size_line(bytes: &[u8]) -> LineStatus {
     i += 1;
   }
   if i == bytes.len() {
-    return if i > MAX_CHUNK_LINE {
-      too_long()
-    } else {
-      LineStatus::Partial
-    };
+    return partial_or_too_long(i);
   }
   if digits == 0 {
     return LineStatus::Invalid(Reject::bad_request("invalid chunk size"));
@@ -162,11 +158,7 @@ fn chunk_size_line(bytes: &[u8]) -> LineStatus {
     i += 1;
   }
   if i == bytes.len() {
-    return if i > MAX_CHUNK_LINE {
-      too_long()
-    } else {
-      LineStatus::Partial
-    };
+    return partial_or_too_long(i);
   }
   match bytes[i] {
     b'\r' => {}
@@ -191,6 +183,16 @@ fn chunk_size_line(bytes: &[u8]) -> LineStatus {
     None => LineStatus::Partial,
     Some(b'\n') => LineStatus::Complete { size, len: i + 2 },
     Some(_) => LineStatus::Invalid(Reject::bad_request("bare CR in chunk line")),
+  }
+}
+
+/// The line ran out of bytes after `len` of them: wait for more, unless it
+/// is already longer than any chunk line may be.
+fn partial_or_too_long(len: usize) -> LineStatus {
+  if len > MAX_CHUNK_LINE {
+    too_long()
+  } else {
+    LineStatus::Partial
   }
 }
 

@@ -486,34 +486,35 @@ impl Reactor {
   /// Takes a connection out of the engine and gives its socket (and the
   /// bytes it sent after the takeover request) to the embedder.
   fn hand_over(&mut self, slot: usize, request: RequestId) {
-    let Some(mut conn) = self.connections.get_mut(slot).and_then(Option::take) else {
-      return;
-    };
-    let _ = self.poll.registry().deregister(&mut conn.socket);
-    self.generations[slot] = self.generations[slot].wrapping_add(1);
-    self.free_slots.push(slot);
-    self.open_connections -= 1;
+    let Some(conn) = self.release(slot) else { return };
     let leftover = conn.leftover_input().to_vec();
     let remote_port = conn.remote_port;
     // Where descriptors cannot be handed over, the socket just closes.
     if let Some(fd) = conn.take_socket(&mut self.turn) {
       self.turn.batch.push_takeover(request, fd, remote_port, &leftover);
     }
-    if self.accept_paused && self.open_connections < self.settings.max_connections {
-      self.accept_paused = false;
-      self.accept(Instant::now());
-    }
+    self.resume_accepting();
   }
 
   fn close(&mut self, slot: usize) {
-    let Some(mut conn) = self.connections.get_mut(slot).and_then(Option::take) else {
-      return;
-    };
+    let Some(conn) = self.release(slot) else { return };
+    drop(conn.dismantle(&mut self.turn));
+    self.resume_accepting();
+  }
+
+  /// Takes a connection out of its slot and the poll; the slot's generation
+  /// moves on so late answers to it are dropped.
+  fn release(&mut self, slot: usize) -> Option<Connection> {
+    let mut conn = self.connections.get_mut(slot).and_then(Option::take)?;
     let _ = self.poll.registry().deregister(&mut conn.socket);
     self.generations[slot] = self.generations[slot].wrapping_add(1);
     self.free_slots.push(slot);
     self.open_connections -= 1;
-    drop(conn.dismantle(&mut self.turn));
+    Some(conn)
+  }
+
+  /// `maxConnections`: a closed connection makes room for a waiting one.
+  fn resume_accepting(&mut self) {
     if self.accept_paused && self.open_connections < self.settings.max_connections {
       self.accept_paused = false;
       self.accept(Instant::now());

@@ -209,13 +209,7 @@ pub fn complete_responses(bytes: &[u8]) -> usize {
   let mut rest = bytes;
   while let Some(head_end) = rest.windows(4).position(|w| w == b"\r\n\r\n") {
     let head = String::from_utf8_lossy(&rest[..head_end]).to_ascii_lowercase();
-    let length = head
-      .split("\r\n")
-      .find_map(|l| {
-        l.strip_prefix("content-length:")
-          .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-      })
-      .unwrap_or(0);
+    let length = content_length(&head);
     if rest.len() < head_end + 4 + length {
       break;
     }
@@ -225,6 +219,18 @@ pub fn complete_responses(bytes: &[u8]) -> usize {
     rest = &rest[head_end + 4 + length..];
   }
   count
+}
+
+/// The Content-Length of a lower-cased response head (0 when absent).
+fn content_length(head: &str) -> usize {
+  head
+    .split("\r\n")
+    .find_map(|line| {
+      line
+        .strip_prefix("content-length:")
+        .map(|v| v.trim().parse().unwrap_or(0))
+    })
+    .unwrap_or(0)
 }
 
 /// The status codes of every response in `bytes`, in order.
@@ -241,13 +247,7 @@ pub fn statuses(bytes: &[u8]) -> Vec<u16> {
     // Skip the body, when the head says how long it is.
     if let Some(head_end) = rest.find("\r\n\r\n") {
       let head = &rest[..head_end].to_ascii_lowercase();
-      let length = head
-        .split("\r\n")
-        .find_map(|l| {
-          l.strip_prefix("content-length:")
-            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-        })
-        .unwrap_or(0);
+      let length = content_length(head);
       rest = &rest[(head_end + 4 + length).min(rest.len())..];
     }
   }
