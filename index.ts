@@ -6,7 +6,39 @@
 import fs from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { NativeServer } from './binding.cjs'
+import type * as Binding from './binding.cjs'
+
+const { NativeServer } = loadBinding()
+
+/**
+ * The native addon, through the loader `@napi-rs/cli` generated. When no
+ * binary fits this platform, say which package is missing (the generated
+ * loader's own message does not).
+ */
+function loadBinding(): typeof Binding {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('./binding.cjs') as typeof Binding
+  } catch (error) {
+    const wanted = `fasthttp-${platformTriple()}`
+    throw new Error(
+      `fasthttp: no native binary for ${process.platform}-${process.arch}: the package ${wanted} is missing. ` +
+        'npm installs it through optionalDependencies: reinstall without --no-optional / --omit=optional, ' +
+        'or remove node_modules and package-lock.json and run npm install again.',
+      { cause: error },
+    )
+  }
+}
+
+/** The napi-rs platform name of this machine, e.g. `linux-x64-gnu`. */
+function platformTriple(): string {
+  if (process.platform === 'linux') {
+    const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined
+    return `linux-${process.arch}-${report?.header?.glibcVersionRuntime ? 'gnu' : 'musl'}`
+  }
+  if (process.platform === 'win32') return `win32-${process.arch}-msvc`
+  return `${process.platform}-${process.arch}`
+}
 
 /** A range of bytes inside `HttpRequest.buffer` (V's `Slice`). */
 export interface Slice {
@@ -693,7 +725,7 @@ export interface ServerHandle {
 
 export class Server {
   readonly config: Readonly<ResolvedConfig>
-  private native: NativeServer
+  private native: Binding.NativeServer
   private state: State = 'new'
   private boundPort = 0
   private threadsRunning = 0

@@ -1,6 +1,10 @@
 // The binding's surface, driven directly: malformed input from JavaScript
 // must never crash the process or the server.
 import test from 'ava'
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { NativeServer } from '../binding.cjs'
 
 const config = {
@@ -51,4 +55,14 @@ test('start() twice is refused with an error, not a crash', async (t) => {
   t.throws(() => native.start(() => {}), { message: /already started/ })
   native.shutdown(true)
   await stoppedPromise
+})
+
+test('without a native binary, loading fasthttp names the missing platform package', (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasthttp-no-binary-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  for (const file of ['index.js', 'binding.cjs']) fs.copyFileSync(path.join(__dirname, '..', file), path.join(dir, file))
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"probe"}')
+  const run = spawnSync(process.execPath, ['-e', "require('./index.js')"], { cwd: dir, encoding: 'utf8', timeout: 20_000 })
+  t.not(run.status, 0)
+  t.regex(run.stderr, new RegExp(`no native binary for ${process.platform}-${process.arch}: the package fasthttp-${process.platform}-${process.arch}[a-z0-9-]* is missing`))
 })
