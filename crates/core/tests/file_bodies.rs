@@ -1,3 +1,4 @@
+#![cfg(target_os = "linux")]
 //! File answers: the body goes from the file to the socket (sendfile on
 //! Linux); HEAD gets the head only; pipelined requests behind a file are
 //! answered in order; no descriptor is leaked.
