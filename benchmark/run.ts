@@ -18,6 +18,7 @@ import path from 'node:path'
 import { runLoad, wrkVersion, type LoadGenName, type LoadResult } from './lib/loadgen'
 import { clkTck, cpuSeconds, cpuTicks, machineBusy, peakRssMiB } from './lib/proc'
 import { SERVERS, checkRoutes, killAllStarted, startServer, type ServerSpec } from './lib/servers'
+import { runIdleMemory } from './idle-memory'
 import { runMicro } from './micro'
 
 /** The engine's own hot paths (crates/core/benches/hot_paths.rs), without Node. */
@@ -406,6 +407,13 @@ async function main(): Promise<void> {
     for (const scenario of opts.scenarios) load += `\n${scenarioTable(scenario, servers, cells, opts.rounds)}`
     sections.push(load)
     console.log(`\n${load}`)
+  }
+
+  if (opts.micro !== 'only') {
+    const { markdown } = await runIdleMemory(10_000, opts.servers.map((s) => s.name))
+    const idle = `## Idle connections (VmRSS, not pinned)\n\n${markdown}\n`
+    sections.push(idle)
+    console.log(`\n${idle}`)
   }
 
   if (opts.micro !== 'no') {
