@@ -39,9 +39,17 @@ export interface HttpResponse {
 export interface ResponseInit {
     status: number;
     headers?: Record<string, string | number | readonly string[]> | ReadonlyArray<readonly [string, string]>;
-    body?: Uint8Array | string;
+    /**
+     * The body. An async iterable (or a web `ReadableStream`) is streamed as
+     * it produces: chunked on HTTP/1.1 unless a Content-Length header is given,
+     * with backpressure (the next piece is pulled only once the client has
+     * taken most of the previous ones), and stopped if the client goes away.
+     */
+    body?: Uint8Array | string | StreamBody;
     shouldClose?: boolean;
 }
+/** A body produced piece by piece. */
+export type StreamBody = AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>;
 /** What a handler may return (or resolve to). */
 export type HandlerResult = Uint8Array | string | HttpResponse | ResponseInit;
 export type Handler = (req: HttpRequest) => HandlerResult | Promise<HandlerResult>;
@@ -174,6 +182,8 @@ export declare class Server {
     private flushScheduled;
     /** I/O threads whose batch was handed to handlers and not yet reported. */
     private batchesDone;
+    /** Streamed answers in progress, by request. */
+    private streams;
     /** onTakeover callbacks of takeover answers not yet handed over. */
     private takeovers;
     /** The bound port (useful with `port: 0`); 0 before `run()`. */
@@ -193,6 +203,14 @@ export declare class Server {
     shutdown({ timeoutMs }?: ShutdownOptions): Promise<void>;
     private onEvent;
     private answer;
+    /**
+     * Streams a body piece by piece: the head first, then each piece (chunked
+     * on HTTP/1.1 unless a Content-Length was given; HTTP/1.0 clients read
+     * until the close). After `STREAM_HIGH_WATER` bytes it waits until the
+     * engine says the connection's output has drained, so a slow client never
+     * makes more than a bounded amount wait in memory.
+     */
+    private streamAnswer;
     /** Queues a manual takeover: `content`, then the socket goes to `onTakeover`. */
     private takeOver;
     /** The engine handed over the connection of a takeover answer. */

@@ -83,9 +83,18 @@ export interface HttpResponse {
 export interface ResponseInit {
   status: number
   headers?: Record<string, string | number | readonly string[]> | ReadonlyArray<readonly [string, string]>
-  body?: Uint8Array | string
+  /**
+   * The body. An async iterable (or a web `ReadableStream`) is streamed as
+   * it produces: chunked on HTTP/1.1 unless a Content-Length header is given,
+   * with backpressure (the next piece is pulled only once the client has
+   * taken most of the previous ones), and stopped if the client goes away.
+   */
+  body?: Uint8Array | string | StreamBody
   shouldClose?: boolean
 }
+
+/** A body produced piece by piece. */
+export type StreamBody = AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>
 
 /** What a handler may return (or resolve to). */
 export type HandlerResult = Uint8Array | string | HttpResponse | ResponseInit
@@ -149,6 +158,8 @@ const FLAG_KEEP_ALIVE = 1
 const FLAG_HEAD_METHOD = 2
 const FLAG_HTTP_1_0 = 8
 const FLAG_TAKEN_OVER = 0x100
+const FLAG_DRAINED = 0x200
+const FLAG_STREAM_CLOSED = 0x400
 
 // The answer record layout shared with `crates/core/src/response.rs`.
 const RECORD_HEADER_LEN = 20
@@ -156,6 +167,11 @@ const KIND_RAW = 0
 const KIND_BODY = 1
 const KIND_FILE = 2
 const KIND_TAKEOVER = 3
+const KIND_STREAM = 4
+const STREAM_END = 0x40
+const WANT_DRAIN = 0x80
+/** A streamed answer waits for a drain notice after this many bytes. */
+const STREAM_HIGH_WATER = 256 * 1024
 const FILE_META_LEN = 20
 const KIND_CLOSE = 0x10
 const KIND_EXTERNAL = 0x20
@@ -497,7 +513,7 @@ function responseHead(
   req: HttpRequest,
   status: number,
   headers: ResponseInit['headers'],
-  bodyLength: number,
+  bodyLength: number | 'chunked' | 'until-close',
   shouldClose: boolean,
   defaultType: string,
 ): string {
@@ -526,7 +542,10 @@ function responseHead(
   }
   const noBody = status === 204 || status === 304
   if (!hasType && !noBody) head += `Content-Type: ${defaultType}\r\n`
-  if (!hasLength && !noBody) head += `Content-Length: ${bodyLength}\r\n`
+  if (!hasLength && !noBody) {
+    if (bodyLength === 'chunked') head += 'Transfer-Encoding: chunked\r\n'
+    else if (typeof bodyLength === 'number') head += `Content-Length: ${bodyLength}\r\n`
+  }
   if (shouldClose) head += 'Connection: close\r\n'
   // An HTTP/1.0 client assumes a close unless told otherwise.
   else if (req._isHttp10 && req.keepAlive) head += 'Connection: keep-alive\r\n'
@@ -549,6 +568,24 @@ function fileErrorAnswer(error: NodeJS.ErrnoException): ResponseInit {
   if (error.code === 'ENOENT' || error.code === 'ENOTDIR' || error.code === 'EISDIR') return { status: 404, body: 'Not Found\n' }
   if (error.code === 'EACCES' || error.code === 'EPERM') return { status: 403, body: 'Forbidden\n' }
   throw error
+}
+
+const CRLF = Buffer.from('\r\n')
+
+/** The value of header `name` (case-insensitive) in a response's headers. */
+function headerValue(headers: ResponseInit['headers'], name: string): string | undefined {
+  if (!headers) return undefined
+  const entries: Iterable<readonly [string, unknown]> = Array.isArray(headers) ? headers : Object.entries(headers)
+  for (const [key, value] of entries) if (key.toLowerCase() === name) return String(value)
+  return undefined
+}
+
+function isStreamBody(body: unknown): body is StreamBody {
+  return typeof body === 'object' && body !== null && typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+}
+
+function isStreamingResponse(result: HandlerResult): result is ResponseInit & { body: StreamBody } {
+  return typeof result === 'object' && result !== null && 'status' in result && isStreamBody((result as ResponseInit).body)
 }
 
 function isManualTakeover(result: HandlerResult): result is HttpResponse {
@@ -650,6 +687,7 @@ class AnswerWriter {
 
   private structured(req: HttpRequest, response: ResponseInit): void {
     const body = response.body ?? ''
+    if (isStreamBody(body)) throw new BadHandlerResult('fasthttp: a streamed body here is a bug (streams are answered apart)')
     const bodyBytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
     const status = response.status
     const head = responseHead(req, status, response.headers, bodyBytes.length, response.shouldClose === true, 'text/plain; charset=utf-8')
@@ -735,6 +773,8 @@ export class Server {
   private flushScheduled = false
   /** I/O threads whose batch was handed to handlers and not yet reported. */
   private batchesDone: number[] = []
+  /** Streamed answers in progress, by request. */
+  private streams = new Map<string, { closed: boolean; resume: (() => void) | undefined }>()
   /** onTakeover callbacks of takeover answers not yet handed over. */
   private takeovers = new Map<string, (socket: net.Socket, head: Buffer) => void>()
 
@@ -840,8 +880,18 @@ export class Server {
     }
     const { handler, userData } = this.config
     for (let row = 0; row < table.length; row += REQUEST_FIELDS) {
-      if ((table[row + F_FLAGS] & FLAG_TAKEN_OVER) !== 0) {
+      const rowFlags = table[row + F_FLAGS]
+      if ((rowFlags & FLAG_TAKEN_OVER) !== 0) {
         this.onTakenOver(table, row, data)
+        continue
+      }
+      if ((rowFlags & (FLAG_DRAINED | FLAG_STREAM_CLOSED)) !== 0) {
+        const stream = this.streams.get(requestKey(table, row))
+        if (stream) {
+          if ((rowFlags & FLAG_STREAM_CLOSED) !== 0) stream.closed = true
+          stream.resume?.()
+          stream.resume = undefined
+        }
         continue
       }
       const req = new HttpRequest(data, table, row, userData)
@@ -883,6 +933,10 @@ export class Server {
       }
       return
     }
+    if (isStreamingResponse(result)) {
+      void this.streamAnswer(req, result)
+      return
+    }
     if (isFileResponse(result)) {
       this.answerFile(req, result).catch((error) => {
         this.answerError(req, error)
@@ -894,6 +948,64 @@ export class Server {
       this.writer.result(req, result, false)
     } catch (error) {
       this.answerError(req, error)
+    }
+  }
+
+  /**
+   * Streams a body piece by piece: the head first, then each piece (chunked
+   * on HTTP/1.1 unless a Content-Length was given; HTTP/1.0 clients read
+   * until the close). After `STREAM_HIGH_WATER` bytes it waits until the
+   * engine says the connection's output has drained, so a slow client never
+   * makes more than a bounded amount wait in memory.
+   */
+  private async streamAnswer(req: HttpRequest, response: ResponseInit & { body: StreamBody }): Promise<void> {
+    const key = requestKey(req._table, req._row)
+    const state = { closed: false, resume: undefined as (() => void) | undefined }
+    this.streams.set(key, state)
+    let headSent = false
+    try {
+      const givenLength = headerValue(response.headers, 'content-length') !== undefined
+      const framing = givenLength ? 'given' : req._isHttp10 ? 'until-close' : 'chunked'
+      const close = response.shouldClose === true || framing === 'until-close'
+      const head = responseHead(req, response.status, response.headers, framing === 'given' ? 0 : framing, close, 'application/octet-stream')
+      this.writer.string(req, KIND_STREAM, head)
+      headSent = true
+      this.scheduleFlush()
+      if (!req._isHead && response.status !== 204 && response.status !== 304) {
+        let sinceDrain = 0
+        for await (const piece of response.body as AsyncIterable<Uint8Array | string>) {
+          if (state.closed) break
+          const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece
+          if (bytes.length === 0) continue
+          const framed = framing === 'chunked' ? Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]) : bytes
+          sinceDrain += framed.length
+          const wait = sinceDrain >= STREAM_HIGH_WATER
+          this.writer.bytes(req, KIND_STREAM | (wait ? WANT_DRAIN : 0), framed)
+          this.scheduleFlush()
+          if (wait) {
+            await new Promise<void>((resolve) => (state.resume = resolve))
+            sinceDrain = 0
+            if (state.closed) break
+          }
+        }
+      }
+      if (state.closed) return
+      const last = framing === 'chunked' && !req._isHead ? '0\r\n\r\n' : ''
+      this.writer.string(req, KIND_STREAM | STREAM_END | (close ? KIND_CLOSE : 0), last)
+      this.scheduleFlush()
+    } catch (error) {
+      if (state.closed) return
+      if (headSent) {
+        // Too late for a 500: cut the connection so the client sees an
+        // incomplete body rather than a complete-looking one.
+        this.writer.string(req, KIND_STREAM | STREAM_END | KIND_CLOSE, '')
+        this.reportError(error, req)
+      } else {
+        this.answerError(req, error)
+      }
+      this.scheduleFlush()
+    } finally {
+      this.streams.delete(key)
     }
   }
 

@@ -56,6 +56,12 @@ pub mod flags {
   /// its socket, now the embedder's; `DATA_*` the bytes it sent after that
   /// request, already read by the engine.
   pub const TAKEN_OVER: u32 = 0x100;
+  /// Not a request: the streamed answer to request `SEQ` may go on (its
+  /// connection's output drained below the low-water mark).
+  pub const DRAINED: u32 = 0x200;
+  /// Not a request: the connection of the streamed answer to request `SEQ`
+  /// closed; stop producing it.
+  pub const STREAM_CLOSED: u32 = 0x400;
 }
 
 /// Identity of one request, as the embedder echoes it back in its answer.
@@ -158,6 +164,18 @@ impl Batch {
     row[field::DATA_START] = data_start as u32;
     row[field::DATA_LEN] = leftover.len() as u32;
     row[field::REMOTE_PORT] = u32::from(remote_port);
+    self.table.extend_from_slice(&row);
+  }
+
+  /// Appends a notice about a streamed answer (`flags::DRAINED` or
+  /// `flags::STREAM_CLOSED`).
+  pub fn push_stream_notice(&mut self, id: RequestId, notice: u32) {
+    let mut row = [0u32; REQUEST_FIELDS];
+    row[field::CONN] = id.conn;
+    row[field::GENERATION] = id.generation;
+    row[field::SEQ] = id.seq;
+    row[field::FLAGS] = notice;
+    row[field::DATA_START] = self.data.len() as u32;
     self.table.extend_from_slice(&row);
   }
 

@@ -21,7 +21,7 @@ use crate::head::Reject;
 use crate::read_buffer::ReadBuffer;
 use crate::response::{
   error_response, kind, raw_response_closes, write_body_head, Answer, ConnectionHeader, FileMeta, CONTENT_TYPES,
-  CONTINUE_RESPONSE,
+  CONTINUE_RESPONSE, STREAM_LOW_WATER,
 };
 
 /// Answers at least this large are written through (see `write_through`)
@@ -83,6 +83,9 @@ struct EarlyAnswer {
   file: Option<FileBody>,
   /// The connection is handed over after this answer.
   takeover: bool,
+  /// A streamed answer whose last piece has not come yet: more pieces are
+  /// appended, and once written the request stays in place.
+  open_stream: bool,
 }
 
 /// A file body waiting its turn in the output.
@@ -103,6 +106,9 @@ struct InFlight {
   http_1_0: bool,
   /// An answer that came back before the answers to earlier requests.
   early_answer: Option<EarlyAnswer>,
+  /// Pieces of a streamed answer have started going out (no handler
+  /// timeout then: the handler did answer).
+  streaming: bool,
   /// "METHOD path" for the arena trace; only kept while tracing.
   trace_label: Option<String>,
 }
@@ -118,6 +124,8 @@ pub struct Connection {
   pub readable: bool,
   /// The poll reported that the peer shut its sending side (EPOLLRDHUP).
   pub read_closed_hint: bool,
+  /// A streamed answer asked to hear when the output drains.
+  drain_wanted: Option<RequestId>,
   /// Registered for writable events too (only while output is stuck).
   pub write_interest: bool,
   /// The peer shut its sending side (read returned 0).
@@ -167,6 +175,7 @@ impl Connection {
       phase: Phase::Open,
       readable: false,
       write_interest: false,
+      drain_wanted: None,
       read_closed_hint: false,
       peer_closed: false,
       overrun: false,
@@ -390,6 +399,7 @@ impl Connection {
             is_head_method: head.is_head_method,
             http_1_0: head.minor_version == 0,
             early_answer: None,
+            streaming: false,
             trace_label,
           });
           self.next_seq = self.next_seq.wrapping_add(1);
@@ -442,11 +452,13 @@ impl Connection {
         keep_alive: false,
         is_head_method: false,
         http_1_0: false,
+        streaming: false,
         early_answer: Some(EarlyAnswer {
           bytes: response,
           closes: true,
           file: None,
           takeover: false,
+          open_stream: false,
         }),
         trace_label: None,
       });
@@ -459,8 +471,15 @@ impl Connection {
   pub fn accept_answer(&mut self, answer: &Answer, file: Option<FileBody>, ctx: &mut TurnContext) {
     let Some(front) = self.in_flight.front() else { return };
     let index = answer.id.seq.wrapping_sub(front.seq) as usize;
-    if index >= self.in_flight.len() || self.in_flight[index].early_answer.is_some() {
-      return; // stale or duplicate: the request is gone or already answered
+    if index >= self.in_flight.len() {
+      return; // stale: the request is gone
+    }
+    if answer.kind & kind::MASK == kind::STREAM {
+      self.accept_stream_piece(index, answer, ctx);
+      return;
+    }
+    if self.in_flight[index].early_answer.is_some() || self.in_flight[index].streaming {
+      return; // duplicate: already answered
     }
     if answer.kind & kind::MASK == kind::TAKEOVER {
       if index == 0 {
@@ -474,6 +493,7 @@ impl Connection {
           closes: false,
           file: None,
           takeover: true,
+          open_stream: false,
         });
       }
     } else if answer.kind & kind::MASK == kind::FILE {
@@ -498,6 +518,7 @@ impl Connection {
           closes,
           file,
           takeover: false,
+          open_stream: false,
         });
       }
     } else if index == 0 {
@@ -522,6 +543,7 @@ impl Connection {
         closes,
         file: None,
         takeover: false,
+        open_stream: false,
       });
     }
     self.write_early_answers(ctx);
@@ -530,6 +552,13 @@ impl Connection {
   /// Writes answers that arrived early and are now next in line.
   fn write_early_answers(&mut self, ctx: &mut TurnContext) {
     while let Some(early) = self.in_flight.front_mut().and_then(|r| r.early_answer.take()) {
+      if early.open_stream {
+        // A stream still in progress: out with what came so far; its next
+        // pieces go straight out.
+        self.in_flight.front_mut().unwrap().streaming = true;
+        self.output(ctx).extend_from_slice(&early.bytes);
+        return;
+      }
       let request = self.in_flight.pop_front().unwrap();
       self.output(ctx).extend_from_slice(&early.bytes);
       if early.takeover {
@@ -539,6 +568,69 @@ impl Connection {
       self.queue_file(early.file);
       self.finish_request(request, early.closes, ctx);
     }
+  }
+
+  /// One piece of a streamed answer to the request at `index`.
+  fn accept_stream_piece(&mut self, index: usize, answer: &Answer, ctx: &mut TurnContext) {
+    let end = answer.kind & kind::STREAM_END != 0;
+    if answer.kind & kind::WANT_DRAIN != 0 {
+      self.drain_wanted = Some(answer.id);
+    }
+    let request = &mut self.in_flight[index];
+    if index > 0 || request.early_answer.is_some() {
+      // Earlier answers are still owed: keep the pieces until it is our turn.
+      match request.early_answer.as_mut() {
+        Some(early) if early.open_stream => early.bytes.extend_from_slice(answer.bytes),
+        Some(_) => return, // a complete answer was given already
+        None => {
+          request.early_answer = Some(EarlyAnswer {
+            bytes: answer.bytes.to_vec(),
+            closes: false,
+            file: None,
+            takeover: false,
+            open_stream: true,
+          })
+        }
+      }
+      let keep_alive = request.keep_alive;
+      let early = request.early_answer.as_mut().unwrap();
+      if end {
+        early.open_stream = false;
+        early.closes = !keep_alive || answer.kind & kind::CLOSE != 0;
+      }
+      return;
+    }
+    request.streaming = true;
+    let keep_alive = request.keep_alive;
+    self.output(ctx).extend_from_slice(answer.bytes);
+    if end {
+      let request = self.in_flight.pop_front().unwrap();
+      self.drain_wanted = None;
+      self.finish_request(request, !keep_alive || answer.kind & kind::CLOSE != 0, ctx);
+      self.write_early_answers(ctx);
+    }
+  }
+
+  /// The streamed answer waiting for a drain notice, if the output is now
+  /// low enough for it to go on.
+  pub fn take_due_drain(&mut self) -> Option<RequestId> {
+    if self.write_buf.len() - self.write_pos < STREAM_LOW_WATER {
+      self.drain_wanted.take()
+    } else {
+      None
+    }
+  }
+
+  /// The streamed answer in progress at the front, if any (its producer is
+  /// told when the connection closes).
+  pub fn open_stream(&self) -> Option<RequestId> {
+    let front = self.in_flight.front()?;
+    let streaming = front.streaming || front.early_answer.as_ref().is_some_and(|e| e.open_stream);
+    streaming.then_some(RequestId {
+      conn: self.id,
+      generation: self.generation,
+      seq: front.seq,
+    })
   }
 
   /// After a takeover answer: nothing more is framed or answered here; once
@@ -696,7 +788,7 @@ impl Connection {
   pub fn answer_overdue_handlers(&mut self, limit: Duration, ctx: &mut TurnContext) -> bool {
     let mut answered = false;
     while let Some(front) = self.in_flight.front() {
-      if front.early_answer.is_some() || ctx.now.duration_since(front.dispatched) < limit {
+      if front.early_answer.is_some() || front.streaming || ctx.now.duration_since(front.dispatched) < limit {
         break;
       }
       let request = self.in_flight.pop_front().unwrap();

@@ -16,7 +16,7 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::arena::ArenaPool;
-use crate::batch::{Batch, RequestId};
+use crate::batch::{flags, Batch, RequestId};
 use crate::buffer_pool::BufferPool;
 use crate::connection::{interrupted, would_block, Connection, Phase, ReadOutcome, TurnContext};
 use crate::date::http_date;
@@ -394,6 +394,9 @@ impl Reactor {
       self.close(slot);
       return;
     }
+    if let Some(stream) = conn.take_due_drain() {
+      self.turn.batch.push_stream_notice(stream, flags::DRAINED);
+    }
     // Writable events are only wanted while output waits for socket space;
     // otherwise every ACK would wake the loop.
     if conn.has_unwritten_output() != conn.write_interest {
@@ -506,6 +509,10 @@ impl Reactor {
   /// moves on so late answers to it are dropped.
   fn release(&mut self, slot: usize) -> Option<Connection> {
     let mut conn = self.connections.get_mut(slot).and_then(Option::take)?;
+    if let Some(stream) = conn.open_stream() {
+      // Whoever produces that answer should stop.
+      self.turn.batch.push_stream_notice(stream, flags::STREAM_CLOSED);
+    }
     let _ = self.poll.registry().deregister(&mut conn.socket);
     self.generations[slot] = self.generations[slot].wrapping_add(1);
     self.free_slots.push(slot);

@@ -24,15 +24,28 @@ pub mod kind {
   /// is handed to the embedder (V's `takeover_mode: manual`): WebSocket,
   /// server-sent events, proxies.
   pub const TAKEOVER: u32 = 3;
+  /// A piece of a streamed answer: the bytes go out as they are (the head,
+  /// then body pieces the embedder framed). The request stays in place, and
+  /// later answers wait, until a piece with `STREAM_END`.
+  pub const STREAM: u32 = 4;
   pub const MASK: u32 = 0xf;
   /// Close the connection once this response is written.
   pub const CLOSE: u32 = 0x10;
   /// The payload is not in the record buffer but the next external buffer
   /// passed with it (see `answers_with_externals`).
   pub const EXTERNAL: u32 = 0x20;
+  /// For `STREAM`: the last piece of the answer.
+  pub const STREAM_END: u32 = 0x40;
+  /// For `STREAM`: tell the embedder (a `flags::DRAINED` row) once the
+  /// connection's unwritten output falls below `STREAM_LOW_WATER`.
+  pub const WANT_DRAIN: u32 = 0x80;
   /// For `BODY`: the content type is `CONTENT_TYPES[(kind >> 8) & 0xff]`.
   pub const CONTENT_TYPE_SHIFT: u32 = 8;
 }
+
+/// Unwritten output of a streaming connection below which a waiting
+/// embedder is told to go on writing.
+pub const STREAM_LOW_WATER: usize = 64 * 1024;
 
 /// Bytes of file description at the start of a `kind::FILE` payload:
 /// descriptor (`i32`), offset (`u64`), length (`u64`), little-endian.
