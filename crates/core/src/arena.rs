@@ -75,16 +75,11 @@ impl ArenaPool {
         usage.capacity
       );
     }
-    if arena.allocated_bytes() > ARENA_POOL_MAX_CAPACITY || self.idle.len() >= ARENA_POOL_MAX {
-      return; // dropped: frees its chunks
-    }
-    arena.reset();
-    self.idle.push(arena);
+    self.give_back_untraced(arena);
   }
-}
 
-impl ArenaPool {
-  /// Ends an arena whose request was never answered (a closed connection).
+  /// Ends an arena whose request was never answered (a closed connection):
+  /// reset and kept, unless it grew too large or enough are kept already.
   pub fn give_back_untraced(&mut self, mut arena: Bump) {
     if arena.allocated_bytes() <= ARENA_POOL_MAX_CAPACITY && self.idle.len() < ARENA_POOL_MAX {
       arena.reset();

@@ -88,6 +88,19 @@ struct EarlyAnswer {
   open_stream: bool,
 }
 
+impl EarlyAnswer {
+  /// A whole answer of plain bytes.
+  fn complete(bytes: Vec<u8>, closes: bool) -> Self {
+    EarlyAnswer {
+      bytes,
+      closes,
+      file: None,
+      takeover: false,
+      open_stream: false,
+    }
+  }
+}
+
 /// A file body waiting its turn in the output.
 struct PendingFile {
   /// Offset in the write buffer the file follows.
@@ -223,11 +236,7 @@ impl Connection {
     if let Some(arena) = reading_arena {
       ctx.arenas.give_back_untraced(arena);
     }
-    for request in in_flight {
-      if let Some(arena) = request.arena {
-        ctx.arenas.give_back_untraced(arena);
-      }
-    }
+    abandon(in_flight, &mut ctx.arenas);
     ctx.read_buffers.give(input.into_storage());
     write_buf.clear();
     ctx.write_buffers.give(write_buf);
@@ -453,13 +462,7 @@ impl Connection {
         is_head_method: false,
         http_1_0: false,
         streaming: false,
-        early_answer: Some(EarlyAnswer {
-          bytes: response,
-          closes: true,
-          file: None,
-          takeover: false,
-          open_stream: false,
-        }),
+        early_answer: Some(EarlyAnswer::complete(response, true)),
         trace_label: None,
       });
       self.next_seq = self.next_seq.wrapping_add(1);
@@ -487,14 +490,11 @@ impl Connection {
         self.output(ctx).extend_from_slice(answer.bytes);
         self.begin_handover(request, ctx);
       } else {
-        let bytes = answer.bytes.to_vec();
-        self.in_flight[index].early_answer = Some(EarlyAnswer {
-          bytes,
-          closes: false,
-          file: None,
+        let takeover = EarlyAnswer {
           takeover: true,
-          open_stream: false,
-        });
+          ..EarlyAnswer::complete(answer.bytes.to_vec(), false)
+        };
+        self.in_flight[index].early_answer = Some(takeover);
       }
     } else if answer.kind & kind::MASK == kind::FILE {
       let Some((_, head)) = FileMeta::split(answer.bytes) else {
@@ -514,11 +514,8 @@ impl Connection {
         self.finish_request(request, closes, ctx);
       } else {
         self.in_flight[index].early_answer = Some(EarlyAnswer {
-          bytes: head.to_vec(),
-          closes,
           file,
-          takeover: false,
-          open_stream: false,
+          ..EarlyAnswer::complete(head.to_vec(), closes)
         });
       }
     } else if index == 0 {
@@ -538,13 +535,7 @@ impl Connection {
     } else {
       let mut bytes = Vec::with_capacity(answer.bytes.len() + 160);
       let closes = encode_answer(&mut bytes, answer, &self.in_flight[index], &ctx.date);
-      self.in_flight[index].early_answer = Some(EarlyAnswer {
-        bytes,
-        closes,
-        file: None,
-        takeover: false,
-        open_stream: false,
-      });
+      self.in_flight[index].early_answer = Some(EarlyAnswer::complete(bytes, closes));
     }
     self.write_early_answers(ctx);
   }
@@ -584,11 +575,8 @@ impl Connection {
         Some(_) => return, // a complete answer was given already
         None => {
           request.early_answer = Some(EarlyAnswer {
-            bytes: answer.bytes.to_vec(),
-            closes: false,
-            file: None,
-            takeover: false,
             open_stream: true,
+            ..EarlyAnswer::complete(answer.bytes.to_vec(), false)
           })
         }
       }
@@ -644,11 +632,7 @@ impl Connection {
     if let Some(arena) = request.arena {
       ctx.arenas.give_back(arena, request.trace_label.as_deref());
     }
-    for later in self.in_flight.drain(..) {
-      if let Some(arena) = later.arena {
-        ctx.arenas.give_back_untraced(arena);
-      }
-    }
+    abandon(self.in_flight.drain(..), &mut ctx.arenas);
     self.phase = Phase::HandingOver { request: id };
     self.request_started = None;
   }
@@ -685,11 +669,7 @@ impl Connection {
     if closes {
       self.phase = Phase::Finishing;
       // Requests pipelined behind a closing response are never answered.
-      for later in self.in_flight.drain(..) {
-        if let Some(arena) = later.arena {
-          ctx.arenas.give_back_untraced(arena);
-        }
-      }
+      abandon(self.in_flight.drain(..), &mut ctx.arenas);
     }
     if self.in_flight.is_empty() && !self.has_partial_request() {
       self.idle_since = ctx.now;
@@ -847,6 +827,15 @@ impl InFlight {
   /// verbatim head `head` of kind `answer_kind`.
   fn closes_after(&self, answer_kind: u32, head: &[u8]) -> bool {
     !self.keep_alive || answer_kind & kind::CLOSE != 0 || raw_response_closes(head)
+  }
+}
+
+/// Requests that will never be answered: their arenas go back untraced.
+fn abandon(requests: impl IntoIterator<Item = InFlight>, arenas: &mut ArenaPool) {
+  for request in requests {
+    if let Some(arena) = request.arena {
+      arenas.give_back_untraced(arena);
+    }
   }
 }
 

@@ -250,7 +250,7 @@ impl Reactor {
       if self.turn.batch_has_room() && !self.waiting_for_batch_room.is_empty() {
         self.touched.append(&mut self.waiting_for_batch_room);
       }
-      self.service_touched(now);
+      self.service_touched();
       if now >= self.next_sweep {
         self.sweep(now);
       }
@@ -368,18 +368,18 @@ impl Reactor {
   }
 
   /// Reads, frames and writes every connection touched this turn.
-  fn service_touched(&mut self, now: Instant) {
+  fn service_touched(&mut self) {
     let mut touched = std::mem::take(&mut self.touched);
     touched.sort_unstable();
     touched.dedup();
     for &slot in &touched {
-      self.service(slot, now);
+      self.service(slot);
     }
     touched.clear();
     self.touched = touched;
   }
 
-  fn service(&mut self, slot: usize, now: Instant) {
+  fn service(&mut self, slot: usize) {
     let Some(conn) = self.connections.get_mut(slot).and_then(Option::as_mut) else {
       return;
     };
@@ -432,7 +432,7 @@ impl Reactor {
         // after our last response, so no lingering is needed.
         self.close(slot);
       } else {
-        conn.start_lingering(now + LINGER);
+        conn.start_lingering(self.turn.now + LINGER);
         // Drain what the peer already sent, and see its EOF if it is there.
         let _ = conn.read_and_frame(&mut self.turn);
         if conn.peer_closed {
@@ -483,7 +483,7 @@ impl Reactor {
         }
       }
     }
-    self.service_touched(now);
+    self.service_touched();
   }
 
   /// Takes a connection out of the engine and gives its socket (and the
