@@ -1,5 +1,7 @@
 // Shared test helpers: start a server on a free port, talk raw TCP to it.
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
+import path from 'node:path'
 import net from 'node:net'
 import { once } from 'node:events'
 import test, { type ExecutionContext } from 'ava'
@@ -290,3 +292,53 @@ export function openFdCount(): number {
 
 /** Tests that need descriptor counting or Unix sockets handed to JS: a visible skip on Windows. */
 export const unixTest = process.platform === 'win32' ? test.skip : test
+
+export interface ListeningProcess {
+  port: number
+  stdout(): string
+  stderr(): string
+  /** Writes a line to the process's stdin. */
+  send(line: string): void
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/**
+ * Starts `bin args` and waits (up to `timeoutMs`) for `PORT <n>` on its
+ * stdout; killed at teardown if still alive.
+ */
+export async function spawnListening(
+  t: ExecutionContext,
+  bin: string,
+  args: string[],
+  { env = {}, cwd, timeoutMs = 10_000 }: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<ListeningProcess> {
+  const child = spawn(bin, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  )
+  const name = path.basename(bin)
+  const port = await within(
+    new Promise<number>((resolve, reject) => {
+      const check = () => {
+        const match = /PORT (\d+)/.exec(stdout)
+        if (match) resolve(Number(match[1]))
+      }
+      check()
+      child.stdout.on('data', check)
+      child.on('error', reject)
+      exited.then(({ code, signal }) => reject(new Error(`${name} exited (${code ?? signal}) before listening:\n${stdout}\n${stderr}`)))
+    }),
+    timeoutMs,
+    `${name} listening`,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\nstdout: ${stdout}\nstderr: ${stderr}`)
+  })
+  return { port, stdout: () => stdout, stderr: () => stderr, send: (line) => child.stdin.write(`${line}\n`), exited }
+}

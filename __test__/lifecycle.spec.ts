@@ -2,9 +2,8 @@
 // validation, process exit, the arena trace, reusePort and ioThreads.
 import test from 'ava'
 import path from 'node:path'
-import { spawn } from 'node:child_process'
 import { newServer, type ServerConfig } from '../index'
-import { RawClient, connectError, serve, sleep, startServer, stopAtTeardown, within } from './helpers'
+import { RawClient, connectError, serve, sleep, spawnListening, startServer, stopAtTeardown, within } from './helpers'
 
 const handler = () => 'ok'
 
@@ -138,32 +137,8 @@ interface ChildResult {
 
 /** Runs the fixture server in a child, sends `requests` on one connection, waits for it to exit by itself. */
 async function runChild(t: import('ava').ExecutionContext, env: Record<string, string>, requests: string[]): Promise<ChildResult> {
-  const child = spawn(process.execPath, [FIXTURE], {
-    env: { ...process.env, FIXTURE_COUNT: String(requests.length), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  )
-  const port = await within(
-    new Promise<number>((resolve, reject) => {
-      const check = () => {
-        const match = /PORT (\d+)/.exec(stdout)
-        if (match) resolve(Number(match[1]))
-      }
-      child.stdout.on('data', check)
-      exited.then(() => reject(new Error(`child exited before listening: ${stdout} ${stderr}`)))
-    }),
-    10_000,
-    'child listening',
-  )
+  const proc = await spawnListening(t, process.execPath, [FIXTURE], { env: { FIXTURE_COUNT: String(requests.length), ...env } })
+  const port = proc.port
   const client = await RawClient.connect(port)
   t.teardown(() => client.close())
   const bodies: string[] = []
@@ -171,10 +146,10 @@ async function runChild(t: import('ava').ExecutionContext, env: Record<string, s
     await client.write(request)
     bodies.push((await client.readResponse()).body)
   }
-  const { code, signal } = await within(exited, 8000, `child exiting on its own (stdout: ${JSON.stringify(stdout)})`)
+  const { code, signal } = await within(proc.exited, 8000, `child exiting on its own (stdout: ${JSON.stringify(proc.stdout())})`)
   // Let the pipes drain.
   await sleep(20)
-  return { code, signal, stdout, stderr, bodies }
+  return { code, signal, stdout: proc.stdout(), stderr: proc.stderr(), bodies }
 }
 
 test('a child process that serves a request and shuts down exits on its own with code 0', async (t) => {

@@ -8,8 +8,11 @@ import test, { type ExecutionContext } from 'ava'
 import os from 'node:os'
 import path from 'node:path'
 import fs from 'node:fs'
-import { spawn, spawnSync } from 'node:child_process'
-import { within } from './helpers'
+import { spawnSync } from 'node:child_process'
+import { spawnListening, within } from './helpers'
+
+/** Quiet, non-interactive runtimes. */
+const RUNTIME_ENV = { DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', NO_COLOR: '1' }
 
 const ROOT = path.join(__dirname, '..')
 const SEED_TS = path.join(__dirname, 'fixtures', 'runtime-seed.ts')
@@ -28,51 +31,6 @@ function findRuntime(name: 'bun' | 'deno', envVar: string): { bin: string; versi
   return { bin, version: result.stdout.trim().split('\n')[0] }
 }
 
-interface RuntimeProcess {
-  port: number
-  stdout(): string
-  stderr(): string
-  /** Writes a line to the process's stdin. */
-  send(line: string): void
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-/** Starts `bin args` and waits for `PORT <n>` on its stdout; killed at teardown if still alive. */
-async function startRuntime(t: ExecutionContext, bin: string, args: string[], env: Record<string, string> = {}): Promise<RuntimeProcess> {
-  const child = spawn(bin, args, {
-    cwd: os.tmpdir(),
-    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', DENO_NO_PROMPT: '1', NO_COLOR: '1', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
-  t.teardown(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  )
-  const port = await within(
-    new Promise<number>((resolve, reject) => {
-      const check = () => {
-        const match = /PORT (\d+)/.exec(stdout)
-        if (match) resolve(Number(match[1]))
-      }
-      check()
-      child.stdout.on('data', check)
-      child.on('error', reject)
-      exited.then(({ code, signal }) => reject(new Error(`${path.basename(bin)} exited (${code ?? signal}) before listening:\n${stdout}\n${stderr}`)))
-    }),
-    30_000,
-    `${path.basename(bin)} listening`,
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\nstdout: ${stdout}\nstderr: ${stderr}`)
-  })
-  return { port, stdout: () => stdout, stderr: () => stderr, send: (line) => child.stdin.write(`${line}\n`), exited }
-}
-
 async function get(port: number, target: string): Promise<{ status: number; body: string; contentType: string | null }> {
   const res = await within(fetch(`http://127.0.0.1:${port}${target}`), 5000, `GET ${target}`)
   return { status: res.status, body: await res.text(), contentType: res.headers.get('content-type') }
@@ -80,7 +38,7 @@ async function get(port: number, target: string): Promise<{ status: number; body
 
 /** The compiled-package fixture: one request, then it shuts down and must exit on its own with code 0. */
 async function helloOnce(t: ExecutionContext, bin: string, args: string[], runtimeName: string): Promise<void> {
-  const proc = await startRuntime(t, bin, args, { FIXTURE_COUNT: '1' })
+  const proc = await spawnListening(t, bin, args, { env: { ...RUNTIME_ENV, FIXTURE_COUNT: '1' }, cwd: os.tmpdir(), timeoutMs: 30_000 })
   t.regex(proc.stdout(), new RegExp(`RUNTIME ${runtimeName} `), 'the fixture really runs under the runtime')
   const res = await get(proc.port, '/')
   t.is(res.status, 200)
@@ -100,7 +58,7 @@ test('bun: V seed example (examples/hello.ts createServer) answers "Hello, World
   const bun = findRuntime('bun', 'BUN_BIN')
   if ('error' in bun) return t.fail(bun.error)
   t.log(`bun ${bun.version}`)
-  const proc = await startRuntime(t, bun.bin, [SEED_TS])
+  const proc = await spawnListening(t, bun.bin, [SEED_TS], { env: RUNTIME_ENV, cwd: os.tmpdir(), timeoutMs: 30_000 })
   const hello = await get(proc.port, '/')
   t.is(hello.status, 200)
   t.is(hello.contentType, 'text/plain')

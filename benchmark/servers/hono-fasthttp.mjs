@@ -3,8 +3,8 @@
 //   node benchmark/servers/hono-fasthttp.mjs    (prints port=<n>)
 // Uses the built fetch.js when there is one, else compiles fetch.ts with tsx.
 import { createRequire } from 'node:module'
-import { Hono } from 'hono'
-import { HELLO, BIG, TEXT_PLAIN, announce, listenHost } from './common.mjs'
+import { announce, listenHost } from './common.mjs'
+import { app } from './hono-app.mjs'
 
 const require = createRequire(import.meta.url)
 
@@ -17,18 +17,6 @@ function loadAdapter() {
   }
 }
 const { serve } = loadAdapter()
-
-const app = new Hono()
-app.get('/', (c) => c.text(HELLO))
-app.post('/post', async (c) => {
-  await c.req.arrayBuffer()
-  return c.text(HELLO)
-})
-app.get('/64k', (c) => c.body(BIG, 200, { 'Content-Type': TEXT_PLAIN }))
-app.get('/async', async (c) => {
-  await null
-  return c.text(HELLO)
-})
 
 const server = serve({ fetch: app.fetch, port: 0, hostname: listenHost(), family: 'ip' }, (info) => announce(info.port))
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => server.shutdown({ timeoutMs: 2000 }).catch(() => process.exit(1)))
