@@ -43,6 +43,8 @@ export interface NativeConfig {
   family: string
   maxRequestBufferSize: number
   maxBodySize: number
+  /** Bodies longer than this are streamed to JS in pieces; absent: never. */
+  streamBodyOver?: number
   requestTimeoutMs: number
   idleTimeoutMs: number
   /** 0: handlers are never timed out. */

@@ -64,6 +64,13 @@ export interface ServerConfig {
     maxRequestBufferSize?: number;
     /** Longest request body in bytes; longer gets 413. Default 10 MiB. */
     maxBodySize?: number;
+    /**
+     * Request bodies longer than this many bytes are not buffered: the handler
+     * runs as soon as the head is in and reads the body as it arrives with
+     * `req.bodyStream()` (at most 256 KiB of it held in memory, however large
+     * it is). Default: never (every body is buffered, up to `maxBodySize`).
+     */
+    streamBodiesOver?: number;
     /** A request must arrive whole within this many seconds (else 408). Default 30. */
     timeoutInSeconds?: number;
     /** Idle keep-alive connections close after this many seconds. Default 75 (longer than load balancers' 60 s). */
@@ -127,6 +134,24 @@ export declare class HttpRequest {
     header(name: string): string | undefined;
     /** Every header as `[name, value]` in the order received. */
     headerEntries(): Array<[string, string]>;
+    /**
+     * Whether the body is streamed (longer than `streamBodiesOver`): it is then
+     * not in `buffer`, and is read with `bodyStream()` or `readBody()`.
+     */
+    get bodyStreamed(): boolean;
+    /**
+     * The body as it arrives, piece by piece: `for await (const piece of
+     * req.bodyStream())`. The client is held back while pieces are not taken,
+     * so memory stays bounded whatever the body's size. Works for buffered
+     * bodies too (one piece). Throws a `RequestBodyError` when the body cannot
+     * complete (the client left, a malformed chunk, past `maxBodySize`); a
+     * handler that lets it escape answers with its status. Answering before
+     * the body has been read closes the connection after the response.
+     */
+    bodyStream(): AsyncIterableIterator<Buffer>;
+    /** The whole body, streamed or not, as one Buffer (bounded by `maxBodySize`). */
+    readBody(): Promise<Buffer>;
+    private bufferedBody;
     /** The body bytes (a view, no copy). */
     bodyBytes(): Buffer;
     /** The body decoded as UTF-8. */
@@ -134,12 +159,22 @@ export declare class HttpRequest {
     /** The body parsed as JSON (throws on invalid JSON, which makes a 500). */
     bodyJson<T = unknown>(): T;
 }
+/**
+ * Why a streamed request body could not complete; `status` is what the
+ * request deserves (400 malformed chunk, 413 past `maxBodySize`, 0 when the
+ * client closed the connection).
+ */
+export declare class RequestBodyError extends Error {
+    readonly status: number;
+    constructor(status: number, message: string);
+}
 interface ResolvedConfig {
     port: number;
     host: string;
     family: 'ip6' | 'ip';
     maxRequestBufferSize: number;
     maxBodySize: number;
+    streamBodiesOver: number | undefined;
     timeoutInSeconds: number;
     idleTimeoutInSeconds: number;
     handlerTimeoutInSeconds: number;
@@ -184,6 +219,8 @@ export declare class Server {
     private batchesDone;
     /** Streamed answers in progress, by request. */
     private streams;
+    /** Streamed request bodies still arriving, by request. */
+    private uploads;
     /** onTakeover callbacks of takeover answers not yet handed over. */
     private takeovers;
     /** The bound port (useful with `port: 0`); 0 before `run()`. */
@@ -202,6 +239,11 @@ export declare class Server {
     /** Graceful stop; closes everything and rejects if it takes longer than `timeoutMs`. */
     shutdown({ timeoutMs }?: ShutdownOptions): Promise<void>;
     private onEvent;
+    /** A request whose body follows in pieces: its reader acknowledges each. */
+    private startUpload;
+    private onBodyPiece;
+    /** The request is answered: a body still arriving is never read now. */
+    private endUpload;
     private answer;
     /**
      * Streams a body piece by piece: the head first, then each piece (chunked

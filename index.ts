@@ -112,6 +112,13 @@ export interface ServerConfig {
   maxRequestBufferSize?: number
   /** Longest request body in bytes; longer gets 413. Default 10 MiB. */
   maxBodySize?: number
+  /**
+   * Request bodies longer than this many bytes are not buffered: the handler
+   * runs as soon as the head is in and reads the body as it arrives with
+   * `req.bodyStream()` (at most 256 KiB of it held in memory, however large
+   * it is). Default: never (every body is buffered, up to `maxBodySize`).
+   */
+  streamBodiesOver?: number
   /** A request must arrive whole within this many seconds (else 408). Default 30. */
   timeoutInSeconds?: number
   /** Idle keep-alive connections close after this many seconds. Default 75 (longer than load balancers' 60 s). */
@@ -154,12 +161,17 @@ const F_VERSION = 11
 const F_HEADERS = 13
 const F_BODY = 15
 const F_REMOTE_PORT = 17
+const F_RESERVED = 18
 const FLAG_KEEP_ALIVE = 1
 const FLAG_HEAD_METHOD = 2
 const FLAG_HTTP_1_0 = 8
+const FLAG_BODY_STREAMED = 0x10
 const FLAG_TAKEN_OVER = 0x100
 const FLAG_DRAINED = 0x200
 const FLAG_STREAM_CLOSED = 0x400
+const FLAG_BODY_PIECE = 0x800
+const FLAG_BODY_END = 0x1000
+const FLAG_BODY_ABORTED = 0x2000
 
 // The answer record layout shared with `crates/core/src/response.rs`.
 const RECORD_HEADER_LEN = 20
@@ -168,6 +180,7 @@ const KIND_BODY = 1
 const KIND_FILE = 2
 const KIND_TAKEOVER = 3
 const KIND_STREAM = 4
+const KIND_BODY_CREDIT = 5
 const STREAM_END = 0x40
 const WANT_DRAIN = 0x80
 /** A streamed answer waits for a drain notice after this many bytes. */
@@ -194,6 +207,7 @@ export class HttpRequest {
   /** @internal the whole batch; this request's bytes start at `_base` */ readonly _data: Buffer
   /** @internal */ readonly _base: number
   /** @internal */ _buffer: Buffer | undefined
+  /** @internal the body arriving in pieces, when it is streamed */ _bodyStream: RequestBody | undefined
 
   /** @internal */
   constructor(data: Buffer, table: Uint32Array, row: number, userData: unknown) {
@@ -203,6 +217,7 @@ export class HttpRequest {
     this._row = row
     this.userData = userData
     this._buffer = undefined
+    this._bodyStream = undefined
   }
 
   /** The request's own bytes: the head, then the body (decoded if it was chunked). */
@@ -297,15 +312,55 @@ export class HttpRequest {
     return entries
   }
 
+  /**
+   * Whether the body is streamed (longer than `streamBodiesOver`): it is then
+   * not in `buffer`, and is read with `bodyStream()` or `readBody()`.
+   */
+  get bodyStreamed(): boolean {
+    return (this._table[this._row + F_FLAGS] & FLAG_BODY_STREAMED) !== 0
+  }
+
+  /**
+   * The body as it arrives, piece by piece: `for await (const piece of
+   * req.bodyStream())`. The client is held back while pieces are not taken,
+   * so memory stays bounded whatever the body's size. Works for buffered
+   * bodies too (one piece). Throws a `RequestBodyError` when the body cannot
+   * complete (the client left, a malformed chunk, past `maxBodySize`); a
+   * handler that lets it escape answers with its status. Answering before
+   * the body has been read closes the connection after the response.
+   */
+  bodyStream(): AsyncIterableIterator<Buffer> {
+    if (this._bodyStream !== undefined) return this._bodyStream.iterate()
+    const bytes = this.bodyBytes()
+    return (async function* () {
+      if (bytes.length > 0) yield bytes
+    })()
+  }
+
+  /** The whole body, streamed or not, as one Buffer (bounded by `maxBodySize`). */
+  async readBody(): Promise<Buffer> {
+    if (this._bodyStream === undefined) return this.bodyBytes()
+    const pieces: Buffer[] = []
+    for await (const piece of this._bodyStream.iterate()) pieces.push(piece)
+    return Buffer.concat(pieces)
+  }
+
+  private bufferedBody(): number {
+    if (this._bodyStream !== undefined) {
+      throw new Error('fasthttp: this request body is streamed (longer than streamBodiesOver): read it with req.bodyStream() or req.readBody()')
+    }
+    return this._base + this._table[this._row + F_BODY]
+  }
+
   /** The body bytes (a view, no copy). */
   bodyBytes(): Buffer {
-    const start = this._base + this._table[this._row + F_BODY]
+    const start = this.bufferedBody()
     return this._data.subarray(start, start + this._table[this._row + F_BODY + 1])
   }
 
   /** The body decoded as UTF-8. */
   bodyText(): string {
-    const start = this._base + this._table[this._row + F_BODY]
+    const start = this.bufferedBody()
     return this._data.toString('utf8', start, start + this._table[this._row + F_BODY + 1])
   }
 
@@ -325,11 +380,92 @@ export class HttpRequest {
   }
 }
 
+/**
+ * Why a streamed request body could not complete; `status` is what the
+ * request deserves (400 malformed chunk, 413 past `maxBodySize`, 0 when the
+ * client closed the connection).
+ */
+export class RequestBodyError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'RequestBodyError'
+  }
+}
+
+const BODY_ABORT_MESSAGES: Record<number, string> = {
+  0: 'the client closed the connection before the request body ended',
+  400: 'malformed chunked encoding in the request body',
+  413: 'the request body exceeds maxBodySize',
+}
+
+/**
+ * A request body arriving in pieces. Each piece taken by the reader is
+ * acknowledged to the engine (`credit`), which reads on from the client
+ * only while less than its window is unacknowledged.
+ */
+class RequestBody {
+  private pieces: Buffer[] = []
+  private ended = false
+  private failure: RequestBodyError | undefined
+  private wake: (() => void) | undefined
+  private reading = false
+
+  constructor(private readonly credit: (bytes: number) => void) {}
+
+  /** Whether the body has been fully received or has failed. */
+  get settled(): boolean {
+    return this.ended || this.failure !== undefined
+  }
+
+  push(piece: Buffer, end: boolean): void {
+    if (piece.length > 0) this.pieces.push(piece)
+    if (end) this.ended = true
+    this.notify()
+  }
+
+  fail(status: number): void {
+    this.failure = new RequestBodyError(status, `fasthttp: ${BODY_ABORT_MESSAGES[status] ?? 'the request body failed'}`)
+    this.notify()
+  }
+
+  /** The response went out first: the rest of the body is never read. */
+  abandon(): void {
+    if (this.settled) return
+    this.pieces = []
+    this.fail(0)
+  }
+
+  private notify(): void {
+    const wake = this.wake
+    this.wake = undefined
+    wake?.()
+  }
+
+  async *iterate(): AsyncGenerator<Buffer> {
+    if (this.reading) throw new Error('fasthttp: the request body is already being read')
+    this.reading = true
+    for (;;) {
+      const piece = this.pieces.shift()
+      if (piece !== undefined) {
+        this.credit(piece.length)
+        yield piece
+        continue
+      }
+      if (this.failure !== undefined) throw this.failure
+      if (this.ended) return
+      await new Promise<void>((resolve) => (this.wake = resolve))
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Config validation: every mistake is a TypeError/RangeError naming the field.
 
 const KNOWN_FIELDS = new Set([
-  'port', 'host', 'family', 'maxRequestBufferSize', 'maxBodySize', 'timeoutInSeconds',
+  'port', 'host', 'family', 'maxRequestBufferSize', 'maxBodySize', 'streamBodiesOver', 'timeoutInSeconds',
   'idleTimeoutInSeconds', 'handlerTimeoutInSeconds', 'handler', 'userData', 'maxConnections', 'reusePort', 'ioThreads',
   'prealloc', 'onError',
 ])
@@ -340,6 +476,7 @@ interface ResolvedConfig {
   family: 'ip6' | 'ip'
   maxRequestBufferSize: number
   maxBodySize: number
+  streamBodiesOver: number | undefined
   timeoutInSeconds: number
   idleTimeoutInSeconds: number
   handlerTimeoutInSeconds: number
@@ -417,6 +554,7 @@ function resolveConfig(config: ServerConfig): ResolvedConfig {
     family: config.family ?? 'ip6',
     maxRequestBufferSize: integerField(config, 'maxRequestBufferSize', 8192, 256, 64 * 1024 * 1024),
     maxBodySize: integerField(config, 'maxBodySize', 10 * 1024 * 1024, 0, 2 ** 40),
+    streamBodiesOver: config.streamBodiesOver === undefined ? undefined : integerField(config, 'streamBodiesOver', 0, 0, 2 ** 40),
     timeoutInSeconds,
     idleTimeoutInSeconds: secondsField(config, 'idleTimeoutInSeconds', DEFAULT_IDLE_TIMEOUT_SECONDS),
     handlerTimeoutInSeconds: config.handlerTimeoutInSeconds === 0 ? 0 : secondsField(config, 'handlerTimeoutInSeconds', 60),
@@ -775,6 +913,8 @@ export class Server {
   private batchesDone: number[] = []
   /** Streamed answers in progress, by request. */
   private streams = new Map<string, { closed: boolean; resume: (() => void) | undefined }>()
+  /** Streamed request bodies still arriving, by request. */
+  private uploads = new Map<string, RequestBody>()
   /** onTakeover callbacks of takeover answers not yet handed over. */
   private takeovers = new Map<string, (socket: net.Socket, head: Buffer) => void>()
 
@@ -787,6 +927,7 @@ export class Server {
       family: config.family,
       maxRequestBufferSize: config.maxRequestBufferSize,
       maxBodySize: config.maxBodySize,
+      streamBodyOver: config.streamBodiesOver,
       requestTimeoutMs: Math.round(config.timeoutInSeconds * 1000),
       idleTimeoutMs: Math.round(config.idleTimeoutInSeconds * 1000),
       handlerTimeoutMs: Math.round(config.handlerTimeoutInSeconds * 1000),
@@ -894,7 +1035,12 @@ export class Server {
         }
         continue
       }
+      if ((rowFlags & FLAG_BODY_PIECE) !== 0) {
+        this.onBodyPiece(table, row, data, rowFlags)
+        continue
+      }
       const req = new HttpRequest(data, table, row, userData)
+      if ((rowFlags & FLAG_BODY_STREAMED) !== 0) this.startUpload(req)
       let result: HandlerResult | Promise<HandlerResult>
       try {
         result = handler(req)
@@ -924,7 +1070,43 @@ export class Server {
     this.scheduleFlush()
   }
 
+  /** A request whose body follows in pieces: its reader acknowledges each. */
+  private startUpload(req: HttpRequest): void {
+    const body = new RequestBody((bytes) => {
+      const credit = Buffer.allocUnsafe(4)
+      credit.writeUInt32LE(bytes, 0)
+      this.writer.bytes(req, KIND_BODY_CREDIT, credit)
+      this.scheduleFlush()
+    })
+    req._bodyStream = body
+    this.uploads.set(requestKey(req._table, req._row), body)
+  }
+
+  private onBodyPiece(table: Uint32Array, row: number, data: Buffer, rowFlags: number): void {
+    const key = requestKey(table, row)
+    const body = this.uploads.get(key)
+    if (body === undefined) return // answered already: the rest is dropped
+    if ((rowFlags & FLAG_BODY_ABORTED) !== 0) {
+      this.uploads.delete(key)
+      body.fail(table[row + F_RESERVED])
+      return
+    }
+    // Copied: a view would keep the whole batch alive as long as the piece.
+    const start = table[row + F_DATA_START]
+    body.push(Buffer.from(data.subarray(start, start + table[row + F_DATA_LEN])), (rowFlags & FLAG_BODY_END) !== 0)
+    if ((rowFlags & FLAG_BODY_END) !== 0) this.uploads.delete(key)
+  }
+
+  /** The request is answered: a body still arriving is never read now. */
+  private endUpload(req: HttpRequest): void {
+    const body = req._bodyStream
+    if (body === undefined || body.settled) return
+    this.uploads.delete(requestKey(req._table, req._row))
+    body.abandon()
+  }
+
   private answer(req: HttpRequest, result: HandlerResult): void {
+    if (!isStreamingResponse(result)) this.endUpload(req)
     if (isManualTakeover(result)) {
       try {
         this.takeOver(req, result)
@@ -1006,6 +1188,7 @@ export class Server {
       this.scheduleFlush()
     } finally {
       this.streams.delete(key)
+      this.endUpload(req)
     }
   }
 
@@ -1091,6 +1274,13 @@ export class Server {
   }
 
   private answerError(req: HttpRequest, error: unknown): void {
+    this.endUpload(req)
+    if (error instanceof RequestBodyError) {
+      // The client's fault (or gone): its status, not a 500 for onError.
+      const status = error.status === 0 ? 400 : error.status
+      this.writer.result(req, { status, body: `${error.message}\n`, shouldClose: true }, true)
+      return
+    }
     this.writer.bytes(req, KIND_RAW, INTERNAL_ERROR)
     this.reportError(error, req)
   }

@@ -16,6 +16,7 @@ use fasthttp_core::response::{answers, push_answer, write_body_head, ConnectionH
 const LIMITS: Limits = Limits {
   max_head: 64 * 1024,
   max_body: 1 << 20,
+  stream_body_over: u64::MAX,
 };
 
 /// Runs `op` repeatedly for about `budget`, five times; returns the best

@@ -12,6 +12,8 @@
 
 use crate::chunked::ByteSink;
 use crate::framing::{decode_body, FramedRequest};
+use crate::head::RequestHead;
+use crate::span::Span;
 
 /// Words per request in the table.
 pub const REQUEST_FIELDS: usize = 19;
@@ -42,7 +44,7 @@ pub mod field {
   pub const BODY_LEN: usize = 16;
   /// The client's port (the address is left to `clientConnFd`).
   pub const REMOTE_PORT: usize = 17;
-  /// Reserved, zero.
+  /// Zero, except for `flags::BODY_ABORTED` rows (see there).
   pub const RESERVED: usize = 18;
 }
 
@@ -52,6 +54,9 @@ pub mod flags {
   pub const HEAD_METHOD: u32 = 2;
   pub const CHUNKED: u32 = 4;
   pub const HTTP_1_0: u32 = 8;
+  /// The request's body is not in the row: it follows in `BODY_PIECE` rows
+  /// as it arrives (it was longer than `Limits::stream_body_over`).
+  pub const BODY_STREAMED: u32 = 0x10;
   /// Not a request: the connection of request `SEQ` was handed over. `FD` is
   /// its socket, now the embedder's; `DATA_*` the bytes it sent after that
   /// request, already read by the engine.
@@ -62,7 +67,21 @@ pub mod flags {
   /// Not a request: the connection of the streamed answer to request `SEQ`
   /// closed; stop producing it.
   pub const STREAM_CLOSED: u32 = 0x400;
+  /// Not a request: a piece of the streamed body of request `SEQ`, in
+  /// `DATA_*`. The embedder acknowledges what it consumed (`kind::BODY_CREDIT`)
+  /// before more than `BODY_WINDOW` bytes are sent.
+  pub const BODY_PIECE: u32 = 0x800;
+  /// With `BODY_PIECE`: the last piece.
+  pub const BODY_END: u32 = 0x1000;
+  /// With `BODY_PIECE`: the body ends here unfinished. `RESERVED` holds the
+  /// status the request deserves (400 malformed chunk, 413 too large) or 0
+  /// when the client closed the connection.
+  pub const BODY_ABORTED: u32 = 0x2000;
 }
+
+/// Streamed request-body bytes the embedder may hold unacknowledged: the
+/// memory bound of one upload, whatever its size.
+pub const BODY_WINDOW: usize = 256 * 1024;
 
 /// Identity of one request, as the embedder echoes it back in its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +167,35 @@ impl Batch {
       u32::from(remote_port),
       0,
     ]);
+  }
+
+  /// Appends the head of a request whose body is streamed (`flags::BODY_STREAMED`).
+  pub fn push_streamed_head(&mut self, id: RequestId, fd: i32, remote_port: u16, buf: &[u8], head: &RequestHead) {
+    let request = FramedRequest {
+      head: *head,
+      body: Span {
+        start: head.len,
+        len: 0,
+      },
+      len: head.len,
+    };
+    self.push(id, fd, remote_port, buf, &request, Some(&[]));
+    let row = self.table.len() - REQUEST_FIELDS;
+    self.table[row + field::FLAGS] |= flags::BODY_STREAMED;
+  }
+
+  /// Appends a `flags::BODY_PIECE` row for the bytes appended to `data`
+  /// since `data_start` (`piece_flags`: `BODY_END`, `BODY_ABORTED`).
+  pub fn push_body_piece(&mut self, id: RequestId, data_start: usize, piece_flags: u32, status: u16) {
+    let mut row = [0u32; REQUEST_FIELDS];
+    row[field::CONN] = id.conn;
+    row[field::GENERATION] = id.generation;
+    row[field::SEQ] = id.seq;
+    row[field::FLAGS] = flags::BODY_PIECE | piece_flags;
+    row[field::DATA_START] = data_start as u32;
+    row[field::DATA_LEN] = (self.data.len() - data_start) as u32;
+    row[field::RESERVED] = u32::from(status);
+    self.table.extend_from_slice(&row);
   }
 
   /// Appends the notice that the connection of request `id` now belongs to

@@ -118,6 +118,115 @@ pub fn walk_chunked(
   }
 }
 
+/// A chunked body decoded as it arrives, for bodies streamed to the
+/// embedder: unlike `walk_chunked`, chunk data is passed on before the whole
+/// chunk is in, so a single huge chunk never has to fit in memory.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkedDecoder {
+  state: DecoderState,
+  /// Decoded bytes so far.
+  pub body_len: u64,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum DecoderState {
+  #[default]
+  SizeLine,
+  Data {
+    remaining: u64,
+  },
+  DataEnd,
+  Trailers,
+  Done,
+}
+
+/// What one `ChunkedDecoder::decode` step did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DecodeStep {
+  /// `consumed` encoded bytes were used (the caller drops them); `done`
+  /// once the last chunk and the trailer section are through.
+  Progress {
+    consumed: usize,
+    done: bool,
+  },
+  Invalid(Reject),
+}
+
+impl ChunkedDecoder {
+  pub fn is_done(&self) -> bool {
+    self.state == DecoderState::Done
+  }
+
+  /// Decodes from `encoded` (the bytes after those consumed so far), writing
+  /// at most `room` data bytes to `sink`. `max_body` bounds the decoded size.
+  pub fn decode(&mut self, encoded: &[u8], room: usize, max_body: u64, sink: &mut dyn ByteSink) -> DecodeStep {
+    let mut at = 0;
+    let mut room = room;
+    loop {
+      let rest = &encoded[at..];
+      match self.state {
+        DecoderState::Done => break,
+        DecoderState::SizeLine => match chunk_size_line(rest) {
+          LineStatus::Partial => break,
+          LineStatus::Invalid(reject) => return DecodeStep::Invalid(reject),
+          LineStatus::Complete { size, len } => {
+            at += len;
+            if size == 0 {
+              self.state = DecoderState::Trailers;
+            } else if self.body_len.checked_add(size).is_none_or(|total| total > max_body) {
+              return DecodeStep::Invalid(Reject::new(413, "chunked body exceeds maxBodySize"));
+            } else {
+              self.state = DecoderState::Data { remaining: size };
+            }
+          }
+        },
+        DecoderState::Data { remaining } => {
+          let n = (remaining.min(rest.len() as u64) as usize).min(room);
+          if n == 0 {
+            break;
+          }
+          sink.put(&rest[..n]);
+          at += n;
+          room -= n;
+          self.body_len += n as u64;
+          self.state = if remaining == n as u64 {
+            DecoderState::DataEnd
+          } else {
+            DecoderState::Data {
+              remaining: remaining - n as u64,
+            }
+          };
+        }
+        DecoderState::DataEnd => {
+          if rest.len() < 2 {
+            if rest.first().is_some_and(|&b| b != b'\r') {
+              return DecodeStep::Invalid(Reject::bad_request("chunk data not followed by CRLF"));
+            }
+            break;
+          }
+          if &rest[..2] != b"\r\n" {
+            return DecodeStep::Invalid(Reject::bad_request("chunk data not followed by CRLF"));
+          }
+          at += 2;
+          self.state = DecoderState::SizeLine;
+        }
+        DecoderState::Trailers => match trailer_section(rest) {
+          LineStatus::Partial => break,
+          LineStatus::Invalid(reject) => return DecodeStep::Invalid(reject),
+          LineStatus::Complete { len, .. } => {
+            at += len;
+            self.state = DecoderState::Done;
+          }
+        },
+      }
+    }
+    DecodeStep::Progress {
+      consumed: at,
+      done: self.is_done(),
+    }
+  }
+}
+
 enum LineStatus {
   Partial,
   Complete { size: u64, len: usize },
@@ -308,6 +417,74 @@ mod tests {
     assert_eq!(
       status,
       ChunkedStatus::Invalid(Reject::new(413, "chunked body exceeds maxBodySize"))
+    );
+  }
+
+  /// Feeds `encoded` to a streaming decoder in pieces of `step` bytes with
+  /// at most `room` data bytes per call, as a connection would.
+  fn stream_decode(encoded: &[u8], step: usize, room: usize) -> Result<(usize, Vec<u8>), u16> {
+    let mut decoder = ChunkedDecoder::default();
+    let mut body = Vec::new();
+    let (mut start, mut end) = (0, 0);
+    loop {
+      match decoder.decode(&encoded[start..end], room, u64::MAX, &mut body) {
+        DecodeStep::Invalid(reject) => return Err(reject.status),
+        DecodeStep::Progress { consumed, done } => {
+          start += consumed;
+          if done {
+            assert_eq!(decoder.body_len as usize, body.len());
+            return Ok((start, body));
+          }
+          if consumed == 0 {
+            if end == encoded.len() {
+              return Err(0);
+            }
+            end = (end + step).min(encoded.len());
+          }
+        }
+      }
+    }
+  }
+
+  #[test]
+  fn the_streaming_decoder_agrees_with_the_whole_body_walk() {
+    let mut inputs: Vec<Vec<u8>> = vec![BODY.to_vec(), [BODY, b"GET / HTTP/1.1\r\n"].concat()];
+    for bad in [
+      &b"5\r\nHelloXX0\r\n\r\n"[..],
+      b"5\nHello\r\n",
+      b"x\r\n",
+      b"0\r\nbad trailer\r\n\r\n",
+      b"5 a\r\n",
+    ] {
+      inputs.push(bad.to_vec());
+    }
+    for encoded in &inputs {
+      for step in [1, 2, 3, 7, 64] {
+        for room in [1, 4, usize::MAX] {
+          assert_eq!(
+            stream_decode(encoded, step, room),
+            decode(encoded),
+            "step {step} room {room} {encoded:?}"
+          );
+        }
+      }
+    }
+    // A huge chunk streams through in small pieces.
+    let mut decoder = ChunkedDecoder::default();
+    let mut body = Vec::new();
+    let step = decoder.decode(b"100000\r\nabc", 2, u64::MAX, &mut body);
+    assert_eq!(
+      step,
+      DecodeStep::Progress {
+        consumed: 10,
+        done: false
+      }
+    );
+    assert_eq!(body, b"ab");
+    let mut decoder = ChunkedDecoder::default();
+    assert_eq!(
+      decoder.decode(b"10\r\n", usize::MAX, 15, &mut body),
+      DecodeStep::Invalid(Reject::new(413, "chunked body exceeds maxBodySize"))
     );
   }
 }

@@ -11,13 +11,13 @@ use bumpalo::Bump;
 use mio::net::TcpStream;
 
 use crate::arena::ArenaPool;
-use crate::batch::{Batch, RequestId};
+use crate::batch::{flags, Batch, RequestId, BODY_WINDOW};
 use crate::buffer_pool::BufferPool;
-use crate::chunked::ByteSink;
+use crate::chunked::{ByteSink, ChunkedDecoder, DecodeStep};
 use crate::date::HTTP_DATE_LEN;
 use crate::file_body::{FileBody, SendStatus};
 use crate::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
-use crate::head::Reject;
+use crate::head::{BodyFraming, Reject, RequestHead};
 use crate::read_buffer::ReadBuffer;
 use crate::response::{
   error_response, kind, raw_response_closes, write_body_head, Answer, ConnectionHeader, FileMeta, CONTENT_TYPES,
@@ -108,6 +108,22 @@ struct PendingFile {
   body: FileBody,
 }
 
+/// A request body passed on to the embedder as it arrives (it was longer
+/// than `Limits::stream_body_over`).
+struct StreamedBody {
+  /// The request it belongs to.
+  seq: u32,
+  framing: StreamedFraming,
+  /// Bytes passed on and not yet acknowledged (`kind::BODY_CREDIT`): reading
+  /// stops at `BODY_WINDOW`, so a slow consumer holds back the client.
+  unacked: usize,
+}
+
+enum StreamedFraming {
+  Length { remaining: u64 },
+  Chunked(ChunkedDecoder),
+}
+
 /// A request handed out and not yet written back.
 struct InFlight {
   seq: u32,
@@ -164,6 +180,9 @@ pub struct Connection {
   files: VecDeque<PendingFile>,
   next_seq: u32,
   in_flight: VecDeque<InFlight>,
+  /// The body being streamed to the embedder: while it lasts, the input is
+  /// body bytes, not requests.
+  streamed_body: Option<StreamedBody>,
 }
 
 /// How reading ended.
@@ -205,6 +224,7 @@ impl Connection {
       files: VecDeque::new(),
       next_seq: 0,
       in_flight: VecDeque::new(),
+      streamed_body: None,
     }
   }
 
@@ -267,11 +287,20 @@ impl Connection {
       && self.write_buf.len() - self.write_pos < MAX_PENDING_WRITE
   }
 
+  /// Whether more input is wanted: body bytes while a body streams (up to
+  /// the window), else requests.
+  fn may_take_input(&self) -> bool {
+    match &self.streamed_body {
+      Some(body) => body.unacked < BODY_WINDOW,
+      None => self.may_take_requests(),
+    }
+  }
+
   /// Whether the reactor should read (and frame) now.
   pub fn wants_read(&self, batch_has_room: bool) -> bool {
     self.readable
       && !self.peer_closed
-      && (matches!(self.phase, Phase::Lingering { .. }) || (self.may_take_requests() && batch_has_room))
+      && (matches!(self.phase, Phase::Lingering { .. }) || (self.may_take_input() && batch_has_room))
   }
 
   /// Reads what the socket holds and frames every complete request into the
@@ -296,6 +325,9 @@ impl Connection {
           // still answered (a half-closed client waits for its responses).
           self.peer_closed = true;
           self.readable = false;
+          if self.streamed_body.is_some() {
+            self.abort_body(0, ctx);
+          }
         }
         Ok(n) => {
           self.input.filled(n);
@@ -306,7 +338,7 @@ impl Connection {
           if n < asked && !self.read_closed_hint {
             self.readable = false;
           }
-          if self.request_started.is_none() && self.phase == Phase::Open {
+          if self.request_started.is_none() && self.phase == Phase::Open && self.streamed_body.is_none() {
             self.request_started = Some(ctx.now);
           }
           self.frame_requests(ctx);
@@ -335,7 +367,16 @@ impl Connection {
       self.overrun = true;
       return;
     }
-    while self.may_take_requests() && self.input.has_unframed() {
+    loop {
+      if self.streamed_body.is_some() {
+        self.feed_body(ctx);
+        if self.streamed_body.is_some() {
+          return; // waiting for body bytes or for credit
+        }
+      }
+      if !(self.may_take_requests() && self.input.has_unframed()) {
+        return;
+      }
       if self.reading_arena.is_none() {
         self.reading_arena = ctx.arenas.take();
       }
@@ -359,6 +400,7 @@ impl Connection {
           self.reject(reject, ctx);
           return;
         }
+        FrameStatus::StreamBody(head) => self.dispatch_streamed(head, ctx),
         FrameStatus::Complete(request) => {
           // The arena (header index, decoded body) now belongs to this
           // request until its response is written.
@@ -392,37 +434,169 @@ impl Connection {
           } else {
             ctx.batch.push(id, self.fd, self.remote_port, pending, &request, None);
           }
-          let head = request.head;
-          let trace_label = ctx.arenas.is_tracing().then(|| {
-            format!(
-              "{} {}",
-              String::from_utf8_lossy(head.method.of_buf(pending)),
-              String::from_utf8_lossy(head.path.of_buf(pending))
-            )
-          });
-          self.in_flight.push_back(InFlight {
-            seq: self.next_seq,
-            dispatched: ctx.now,
-            arena,
-            keep_alive: head.keep_alive,
-            is_head_method: head.is_head_method,
-            http_1_0: head.minor_version == 0,
-            early_answer: None,
-            streaming: false,
-            trace_label,
-          });
-          self.next_seq = self.next_seq.wrapping_add(1);
-          self.input.consume(request.len);
-          self.progress = FrameProgress::default();
-          self.continue_sent = false;
-          self.request_started = if self.input.has_unframed() { Some(ctx.now) } else { None };
-          if !head.keep_alive {
-            // Nothing after a closing request is ever served.
-            self.phase = Phase::Finishing;
-          }
+          self.begin_request(&request.head, arena, request.len, ctx);
         }
       }
     }
+  }
+
+  /// Records a request just put in the batch as in flight and drops its
+  /// `consumed` bytes from the input.
+  fn begin_request(&mut self, head: &RequestHead, arena: Option<Bump>, consumed: usize, ctx: &mut TurnContext) {
+    let pending = self.input.unframed();
+    let trace_label = ctx.arenas.is_tracing().then(|| {
+      format!(
+        "{} {}",
+        String::from_utf8_lossy(head.method.of_buf(pending)),
+        String::from_utf8_lossy(head.path.of_buf(pending))
+      )
+    });
+    self.in_flight.push_back(InFlight {
+      seq: self.next_seq,
+      dispatched: ctx.now,
+      arena,
+      keep_alive: head.keep_alive,
+      is_head_method: head.is_head_method,
+      http_1_0: head.minor_version == 0,
+      early_answer: None,
+      streaming: false,
+      trace_label,
+    });
+    self.next_seq = self.next_seq.wrapping_add(1);
+    self.input.consume(consumed);
+    self.progress = FrameProgress::default();
+    self.continue_sent = false;
+    self.request_started = if self.input.has_unframed() { Some(ctx.now) } else { None };
+    if !head.keep_alive {
+      // Nothing after a closing request is ever served.
+      self.phase = Phase::Finishing;
+    }
+  }
+
+  /// Hands out a request whose body is too large to buffer: the head now,
+  /// the body in pieces as it arrives (`feed_body`).
+  fn dispatch_streamed(&mut self, head: RequestHead, ctx: &mut TurnContext) {
+    let id = RequestId {
+      conn: self.id,
+      generation: self.generation,
+      seq: self.next_seq,
+    };
+    let nothing_owed = self.in_flight.is_empty();
+    ctx
+      .batch
+      .push_streamed_head(id, self.fd, self.remote_port, self.input.unframed(), &head);
+    let arena = self.reading_arena.take();
+    self.begin_request(&head, arena, head.len, ctx);
+    // The body is not a partial request: no 408 deadline while it streams
+    // (the handler timeout watches it instead).
+    self.request_started = None;
+    let framing = match head.body {
+      BodyFraming::Chunked => StreamedFraming::Chunked(ChunkedDecoder::default()),
+      BodyFraming::Length(length) => StreamedFraming::Length { remaining: length },
+      BodyFraming::None => StreamedFraming::Length { remaining: 0 },
+    };
+    self.streamed_body = Some(StreamedBody {
+      seq: id.seq,
+      framing,
+      unacked: 0,
+    });
+    if head.expect_continue && head.minor_version == 1 && nothing_owed {
+      self.output(ctx).extend_from_slice(CONTINUE_RESPONSE);
+    }
+  }
+
+  /// Passes on the streamed body's bytes that have arrived, as far as the
+  /// window and the batch allow; ends or aborts the body.
+  fn feed_body(&mut self, ctx: &mut TurnContext) {
+    let max_body = ctx.limits.max_body;
+    while let Some(body) = self.streamed_body.as_mut() {
+      if body.unacked >= BODY_WINDOW || !ctx.batch_has_room() {
+        return;
+      }
+      let id = RequestId {
+        conn: self.id,
+        generation: self.generation,
+        seq: body.seq,
+      };
+      let pending = self.input.unframed();
+      let room = BODY_WINDOW - body.unacked;
+      let data = &mut ctx.batch.data;
+      let data_start = data.len();
+      let (consumed, done) = match &mut body.framing {
+        StreamedFraming::Length { remaining } => {
+          let n = (*remaining).min(pending.len() as u64).min(room as u64) as usize;
+          data.extend_from_slice(&pending[..n]);
+          *remaining -= n as u64;
+          (n, *remaining == 0)
+        }
+        StreamedFraming::Chunked(decoder) => match decoder.decode(pending, room, max_body, data) {
+          DecodeStep::Progress { consumed, done } => (consumed, done),
+          DecodeStep::Invalid(reject) => {
+            self.abort_body(reject.status, ctx);
+            return;
+          }
+        },
+      };
+      let delivered = ctx.batch.data.len() - data_start;
+      if consumed == 0 && !done {
+        return; // wait for more bytes
+      }
+      self.input.consume(consumed);
+      body.unacked += delivered;
+      let seq = body.seq;
+      if delivered > 0 || done {
+        let piece_flags = if done { flags::BODY_END } else { 0 };
+        ctx.batch.push_body_piece(id, data_start, piece_flags, 0);
+        // The handler is making progress: its timeout counts from here.
+        if let Some(request) = self.in_flight.iter_mut().rev().find(|r| r.seq == seq) {
+          request.dispatched = ctx.now;
+        }
+      }
+      if done {
+        self.streamed_body = None;
+        self.request_started = if self.input.has_unframed() { Some(ctx.now) } else { None };
+      }
+    }
+  }
+
+  /// The streamed body cannot complete (malformed, too large, client gone):
+  /// the handler hears so with the status the request deserves (0: the
+  /// client left), and the connection closes after its answer.
+  fn abort_body(&mut self, status: u16, ctx: &mut TurnContext) {
+    let Some(body) = self.streamed_body.take() else { return };
+    let id = RequestId {
+      conn: self.id,
+      generation: self.generation,
+      seq: body.seq,
+    };
+    let data_start = ctx.batch.data.len();
+    ctx.batch.push_body_piece(id, data_start, flags::BODY_ABORTED, status);
+    self.phase = Phase::Finishing;
+    self.rejected = true;
+    self.input.discard_all();
+  }
+
+  /// The embedder consumed `answer`'s count of streamed body bytes.
+  fn credit_body(&mut self, answer: &Answer) {
+    let Some(body) = self.streamed_body.as_mut() else {
+      return;
+    };
+    if body.seq != answer.id.seq {
+      return;
+    }
+    if let Ok(bytes) = <[u8; 4]>::try_from(answer.bytes.get(..4).unwrap_or_default()) {
+      body.unacked = body.unacked.saturating_sub(u32::from_le_bytes(bytes) as usize);
+    }
+  }
+
+  /// The request whose body is still streaming, if any (its handler is told
+  /// when the connection closes).
+  pub fn streaming_body(&self) -> Option<RequestId> {
+    self.streamed_body.as_ref().map(|body| RequestId {
+      conn: self.id,
+      generation: self.generation,
+      seq: body.seq,
+    })
   }
 
   fn on_partial_request(&mut self, ctx: &mut TurnContext) {
@@ -472,6 +646,10 @@ impl Connection {
   /// Takes the embedder's answer to one of this connection's requests.
   /// Answers are written strictly in request order; an early one waits.
   pub fn accept_answer(&mut self, answer: &Answer, file: Option<FileBody>, ctx: &mut TurnContext) {
+    if answer.kind & kind::MASK == kind::BODY_CREDIT {
+      self.credit_body(answer);
+      return;
+    }
     let Some(front) = self.in_flight.front() else { return };
     let index = answer.id.seq.wrapping_sub(front.seq) as usize;
     if index >= self.in_flight.len() {
@@ -633,6 +811,9 @@ impl Connection {
       ctx.arenas.give_back(arena, request.trace_label.as_deref());
     }
     abandon(self.in_flight.drain(..), &mut ctx.arenas);
+    if self.streamed_body.is_some() {
+      self.abort_body(0, ctx);
+    }
     self.phase = Phase::HandingOver { request: id };
     self.request_started = None;
   }
@@ -665,6 +846,18 @@ impl Connection {
   fn finish_request(&mut self, request: InFlight, closes: bool, ctx: &mut TurnContext) {
     if let Some(arena) = request.arena {
       ctx.arenas.give_back(arena, request.trace_label.as_deref());
+    }
+    let mut closes = closes;
+    if self.streamed_body.as_ref().is_some_and(|body| body.seq == request.seq) {
+      // Answered before its body ended: the rest of the body is never read,
+      // so the connection cannot carry another request. Close after this
+      // answer, lingering so the client reads it rather than a reset.
+      self.streamed_body = None;
+      self.rejected = true;
+      closes = true;
+    } else if closes && self.streamed_body.is_some() {
+      // A later request's body was streaming: its handler hears it ends here.
+      self.abort_body(0, ctx);
     }
     if closes {
       self.phase = Phase::Finishing;
@@ -816,7 +1009,9 @@ impl Connection {
   pub fn stop_taking_requests(&mut self) {
     if self.phase == Phase::Open {
       self.phase = Phase::Finishing;
-      self.input.discard_all();
+      if self.streamed_body.is_none() {
+        self.input.discard_all();
+      }
       self.request_started = None;
     }
   }

@@ -18,6 +18,9 @@ pub struct Limits {
   pub max_head: usize,
   /// Longest body, decoded.
   pub max_body: u64,
+  /// Bodies longer than this are streamed to the embedder as they arrive
+  /// instead of being buffered whole (`u64::MAX`: never).
+  pub stream_body_over: u64,
 }
 
 /// What framing learned about the request at the front of the buffer, kept
@@ -38,6 +41,9 @@ pub enum FrameStatus {
   Partial,
   /// One whole request: its head and its (still encoded) body.
   Complete(FramedRequest),
+  /// A head whose body is too large to buffer (`Limits::stream_body_over`):
+  /// the body follows the head's `len` bytes and is streamed.
+  StreamBody(RequestHead),
   Invalid(Reject),
 }
 
@@ -142,6 +148,9 @@ pub fn frame_request<'b>(
       if length > limits.max_body {
         return FrameStatus::Invalid(Reject::new(413, "Content-Length exceeds maxBodySize"));
       }
+      if length > limits.stream_body_over {
+        return FrameStatus::StreamBody(head);
+      }
       let length = length as usize;
       if buf.len() - body_start < length {
         FrameStatus::Partial
@@ -158,6 +167,10 @@ pub fn frame_request<'b>(
     BodyFraming::Chunked => match walk_chunked(&buf[body_start..], progress.chunked, limits.max_body, None) {
       ChunkedStatus::Partial(next) => {
         progress.chunked = next;
+        if (buf.len() - body_start) as u64 > limits.stream_body_over {
+          // Already more than is buffered whole: stream the rest.
+          return FrameStatus::StreamBody(head);
+        }
         // Chunk metadata (sizes, extensions, trailers) is not body, so the
         // decoded-size limit alone would let a peer buffer unbounded bytes
         // of it: bound the encoded size too.
@@ -211,6 +224,7 @@ mod tests {
   const LIMITS: Limits = Limits {
     max_head: 8192,
     max_body: 1 << 20,
+    stream_body_over: u64::MAX,
   };
 
   /// Frames `buf` from scratch, as a connection that just received it would.
@@ -295,6 +309,7 @@ mod tests {
             }
             FrameStatus::Partial => break,
             FrameStatus::Invalid(reject) => panic!("cut {cut}: {reject:?}"),
+            FrameStatus::StreamBody(_) => panic!("cut {cut}: streamed past an infinite threshold"),
           }
         }
       }
@@ -337,6 +352,31 @@ mod tests {
     assert!(matches!(
       frame(&too_many),
       FrameStatus::Invalid(Reject { status: 431, .. })
+    ));
+  }
+
+  #[test]
+  fn large_bodies_are_streamed_past_the_threshold() {
+    let limits = Limits {
+      stream_body_over: 8,
+      ..LIMITS
+    };
+    let frame_with = |buf: &[u8]| frame_request(buf, limits, &mut FrameProgress::default(), &mut Vec::new());
+    // Content-Length: decided by the head alone, body or not.
+    let long = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 9\r\n\r\n";
+    assert!(matches!(frame_with(long), FrameStatus::StreamBody(head) if head.len == long.len()));
+    assert!(matches!(frame_with(REQUESTS[1]), FrameStatus::StreamBody(_)));
+    let short = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 8\r\n\r\n12345678";
+    assert!(matches!(frame_with(short), FrameStatus::Complete(_)));
+    // Chunked: a small complete body stays whole, a long unfinished one streams.
+    assert!(matches!(frame_with(REQUESTS[2]), FrameStatus::Complete(_)));
+    let unfinished = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n";
+    assert!(matches!(frame_with(unfinished), FrameStatus::StreamBody(_)));
+    // maxBodySize still comes first.
+    let huge = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2000000\r\n\r\n";
+    assert!(matches!(
+      frame_with(huge),
+      FrameStatus::Invalid(Reject { status: 413, .. })
     ));
   }
 }

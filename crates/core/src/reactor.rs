@@ -513,6 +513,14 @@ impl Reactor {
       // Whoever produces that answer should stop.
       self.turn.batch.push_stream_notice(stream, flags::STREAM_CLOSED);
     }
+    if let Some(request) = conn.streaming_body() {
+      // Its handler waits for body pieces that will never come.
+      let data_start = self.turn.batch.data.len();
+      self
+        .turn
+        .batch
+        .push_body_piece(request, data_start, flags::BODY_ABORTED, 0);
+    }
     let _ = self.poll.registry().deregister(&mut conn.socket);
     self.generations[slot] = self.generations[slot].wrapping_add(1);
     self.free_slots.push(slot);

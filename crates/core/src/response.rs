@@ -28,6 +28,9 @@ pub mod kind {
   /// then body pieces the embedder framed). The request stays in place, and
   /// later answers wait, until a piece with `STREAM_END`.
   pub const STREAM: u32 = 4;
+  /// Not an answer: the embedder consumed this many bytes (a little-endian
+  /// `u32` payload) of the streamed body of the request; more may come.
+  pub const BODY_CREDIT: u32 = 5;
   pub const MASK: u32 = 0xf;
   /// Close the connection once this response is written.
   pub const CLOSE: u32 = 0x10;

@@ -33,6 +33,8 @@ pub struct EngineConfig {
   pub family: Family,
   pub max_request_buffer_size: usize,
   pub max_body_size: u64,
+  /// Bodies longer than this reach the embedder in pieces as they arrive.
+  pub stream_body_over: u64,
   pub request_timeout: Duration,
   pub idle_timeout: Duration,
   pub handler_timeout: Option<Duration>,
@@ -52,6 +54,7 @@ impl Default for EngineConfig {
       family: Family::Ip6,
       max_request_buffer_size: 8192,
       max_body_size: 10 * 1024 * 1024,
+      stream_body_over: u64::MAX,
       request_timeout: Duration::from_secs(30),
       idle_timeout: Duration::from_secs(30),
       handler_timeout: Some(Duration::from_secs(60)),
@@ -90,6 +93,7 @@ impl ServerHandle {
       limits: Limits {
         max_head: config.max_request_buffer_size,
         max_body: config.max_body_size,
+        stream_body_over: config.stream_body_over,
       },
       request_timeout: config.request_timeout,
       idle_timeout: config.idle_timeout,

@@ -10,6 +10,7 @@ use proptest::prelude::*;
 const LIMITS: Limits = Limits {
   max_head: 64 * 1024,
   max_body: 1 << 20,
+  stream_body_over: u64::MAX,
 };
 
 /// Frames `buf` in one piece.

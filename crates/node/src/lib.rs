@@ -21,6 +21,8 @@ pub struct NativeConfig {
   pub family: String,
   pub max_request_buffer_size: u32,
   pub max_body_size: f64,
+  /// Bodies longer than this are streamed to JS in pieces; absent: never.
+  pub stream_body_over: Option<f64>,
   pub request_timeout_ms: u32,
   pub idle_timeout_ms: u32,
   /// 0: handlers are never timed out.
@@ -93,6 +95,7 @@ impl NativeServer {
       family,
       max_request_buffer_size: config.max_request_buffer_size as usize,
       max_body_size: config.max_body_size as u64,
+      stream_body_over: config.stream_body_over.map_or(u64::MAX, |bytes| bytes as u64),
       request_timeout: Duration::from_millis(u64::from(config.request_timeout_ms)),
       idle_timeout: Duration::from_millis(u64::from(config.idle_timeout_ms)),
       handler_timeout: (config.handler_timeout_ms > 0)
