@@ -30,10 +30,37 @@ export interface HttpResponse {
      * engine and `onTakeover(socket, head)` gets it as a `net.Socket`, with
      * `head` the bytes the client already sent after this request (V's
      * manual takeover: WebSocket upgrades, server-sent events, proxies).
-     * Unix only. 'reusable' is not supported yet.
+     * Unix only.
+     *
+     * 'reusable': `writeResponse(conn)` writes the whole response itself, raw
+     * bytes in as many pieces and for as long as it likes (`await
+     * conn.write(...)` waits while the client is slow), then `conn.end()`; the
+     * connection stays in the engine and serves the next request (V's
+     * reusable takeover). `content`, if given, goes out first.
      */
     takeoverMode?: TakeoverMode;
     onTakeover?: (socket: net.Socket, head: Buffer) => void;
+    writeResponse?: (conn: ReusableConnection) => void | Promise<void>;
+}
+/**
+ * The connection as a reusable takeover's `writeResponse` sees it: raw
+ * output, in order, with backpressure. The bytes are sent as they are, so
+ * they must form a valid HTTP response (head and framing included).
+ */
+export interface ReusableConnection {
+    /** Queues bytes; the promise waits while the client has not taken the earlier ones. */
+    write(bytes: Uint8Array | string): Promise<void>;
+    /**
+     * The response is complete: the connection serves its next request (or
+     * closes, with `close: true` or when the request asked to).
+     */
+    end(bytes?: Uint8Array | string, options?: {
+        close?: boolean;
+    }): void;
+    /** The client went away: stop writing. */
+    readonly closed: boolean;
+    /** The socket's file descriptor (read-only use: the engine owns it). */
+    readonly fd: number;
 }
 /** The structured response form: status, headers, body. */
 export interface ResponseInit {
@@ -248,11 +275,27 @@ export declare class Server {
     /**
      * Streams a body piece by piece: the head first, then each piece (chunked
      * on HTTP/1.1 unless a Content-Length was given; HTTP/1.0 clients read
-     * until the close). After `STREAM_HIGH_WATER` bytes it waits until the
-     * engine says the connection's output has drained, so a slow client never
-     * makes more than a bounded amount wait in memory.
+     * until the close), each with backpressure (`streamPiece`).
      */
     private streamAnswer;
+    /**
+     * Reusable takeover: `writeResponse` writes the raw response through the
+     * same piece-by-piece path as streamed answers; the connection stays.
+     */
+    private reusableTakeover;
+    /** Starts tracking a streamed answer (its drain and close notices). */
+    private openStream;
+    private closeStream;
+    /**
+     * Queues one piece of a streamed answer. After `STREAM_HIGH_WATER` bytes
+     * it waits until the engine says the connection's output has drained, so
+     * a slow client never makes more than a bounded amount wait in memory.
+     */
+    private streamPiece;
+    /** The last piece: the request is answered, the connection goes on (or closes). */
+    private endStream;
+    /** A streamed answer failed: a 500 if nothing was sent yet, else the connection is cut. */
+    private failStream;
     /** Queues a manual takeover: `content`, then the socket goes to `onTakeover`. */
     private takeOver;
     /** The engine handed over the connection of a takeover answer. */

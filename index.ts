@@ -73,10 +73,36 @@ export interface HttpResponse {
    * engine and `onTakeover(socket, head)` gets it as a `net.Socket`, with
    * `head` the bytes the client already sent after this request (V's
    * manual takeover: WebSocket upgrades, server-sent events, proxies).
-   * Unix only. 'reusable' is not supported yet.
+   * Unix only.
+   *
+   * 'reusable': `writeResponse(conn)` writes the whole response itself, raw
+   * bytes in as many pieces and for as long as it likes (`await
+   * conn.write(...)` waits while the client is slow), then `conn.end()`; the
+   * connection stays in the engine and serves the next request (V's
+   * reusable takeover). `content`, if given, goes out first.
    */
   takeoverMode?: TakeoverMode
   onTakeover?: (socket: net.Socket, head: Buffer) => void
+  writeResponse?: (conn: ReusableConnection) => void | Promise<void>
+}
+
+/**
+ * The connection as a reusable takeover's `writeResponse` sees it: raw
+ * output, in order, with backpressure. The bytes are sent as they are, so
+ * they must form a valid HTTP response (head and framing included).
+ */
+export interface ReusableConnection {
+  /** Queues bytes; the promise waits while the client has not taken the earlier ones. */
+  write(bytes: Uint8Array | string): Promise<void>
+  /**
+   * The response is complete: the connection serves its next request (or
+   * closes, with `close: true` or when the request asked to).
+   */
+  end(bytes?: Uint8Array | string, options?: { close?: boolean }): void
+  /** The client went away: stop writing. */
+  readonly closed: boolean
+  /** The socket's file descriptor (read-only use: the engine owns it). */
+  readonly fd: number
 }
 
 /** The structured response form: status, headers, body. */
@@ -726,6 +752,10 @@ function isStreamingResponse(result: HandlerResult): result is ResponseInit & { 
   return typeof result === 'object' && result !== null && 'status' in result && isStreamBody((result as ResponseInit).body)
 }
 
+function isReusableTakeover(result: HandlerResult): result is HttpResponse {
+  return typeof result === 'object' && result !== null && (result as HttpResponse).takeoverMode === 'reusable'
+}
+
 function isManualTakeover(result: HandlerResult): result is HttpResponse {
   return typeof result === 'object' && result !== null && (result as HttpResponse).takeoverMode === 'manual'
 }
@@ -875,6 +905,16 @@ class AnswerWriter {
 // ---------------------------------------------------------------------------
 // The server.
 
+/** A streamed answer in progress (a streamed body or a reusable takeover). */
+interface StreamState {
+  /** The connection closed: the producer should stop. */
+  closed: boolean
+  /** Waiting for the engine's drain notice. */
+  resume: (() => void) | undefined
+  /** Bytes queued since the last drain notice. */
+  sinceDrain: number
+}
+
 type State = 'new' | 'running' | 'stopping' | 'stopped'
 
 export interface WaitOptions {
@@ -912,7 +952,7 @@ export class Server {
   /** I/O threads whose batch was handed to handlers and not yet reported. */
   private batchesDone: number[] = []
   /** Streamed answers in progress, by request. */
-  private streams = new Map<string, { closed: boolean; resume: (() => void) | undefined }>()
+  private streams = new Map<string, StreamState>()
   /** Streamed request bodies still arriving, by request. */
   private uploads = new Map<string, RequestBody>()
   /** onTakeover callbacks of takeover answers not yet handed over. */
@@ -1106,7 +1146,7 @@ export class Server {
   }
 
   private answer(req: HttpRequest, result: HandlerResult): void {
-    if (!isStreamingResponse(result)) this.endUpload(req)
+    if (!isStreamingResponse(result) && !isReusableTakeover(result)) this.endUpload(req)
     if (isManualTakeover(result)) {
       try {
         this.takeOver(req, result)
@@ -1117,6 +1157,10 @@ export class Server {
     }
     if (isStreamingResponse(result)) {
       void this.streamAnswer(req, result)
+      return
+    }
+    if (isReusableTakeover(result)) {
+      void this.reusableTakeover(req, result)
       return
     }
     if (isFileResponse(result)) {
@@ -1136,14 +1180,10 @@ export class Server {
   /**
    * Streams a body piece by piece: the head first, then each piece (chunked
    * on HTTP/1.1 unless a Content-Length was given; HTTP/1.0 clients read
-   * until the close). After `STREAM_HIGH_WATER` bytes it waits until the
-   * engine says the connection's output has drained, so a slow client never
-   * makes more than a bounded amount wait in memory.
+   * until the close), each with backpressure (`streamPiece`).
    */
   private async streamAnswer(req: HttpRequest, response: ResponseInit & { body: StreamBody }): Promise<void> {
-    const key = requestKey(req._table, req._row)
-    const state = { closed: false, resume: undefined as (() => void) | undefined }
-    this.streams.set(key, state)
+    const stream = this.openStream(req)
     let headSent = false
     try {
       const givenLength = headerValue(response.headers, 'content-length') !== undefined
@@ -1154,42 +1194,119 @@ export class Server {
       headSent = true
       this.scheduleFlush()
       if (!req._isHead && response.status !== 204 && response.status !== 304) {
-        let sinceDrain = 0
         for await (const piece of response.body as AsyncIterable<Uint8Array | string>) {
-          if (state.closed) break
+          if (stream.closed) break
           const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece
           if (bytes.length === 0) continue
-          const framed = framing === 'chunked' ? Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]) : bytes
-          sinceDrain += framed.length
-          const wait = sinceDrain >= STREAM_HIGH_WATER
-          this.writer.bytes(req, KIND_STREAM | (wait ? WANT_DRAIN : 0), framed)
-          this.scheduleFlush()
-          if (wait) {
-            await new Promise<void>((resolve) => (state.resume = resolve))
-            sinceDrain = 0
-            if (state.closed) break
-          }
+          await this.streamPiece(req, stream, framing === 'chunked' ? Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]) : bytes)
+          if (stream.closed) break
         }
       }
-      if (state.closed) return
-      const last = framing === 'chunked' && !req._isHead ? '0\r\n\r\n' : ''
-      this.writer.string(req, KIND_STREAM | STREAM_END | (close ? KIND_CLOSE : 0), last)
-      this.scheduleFlush()
+      if (stream.closed) return
+      this.endStream(req, framing === 'chunked' && !req._isHead ? '0\r\n\r\n' : '', close)
     } catch (error) {
-      if (state.closed) return
-      if (headSent) {
-        // Too late for a 500: cut the connection so the client sees an
-        // incomplete body rather than a complete-looking one.
-        this.writer.string(req, KIND_STREAM | STREAM_END | KIND_CLOSE, '')
-        this.reportError(error, req)
-      } else {
-        this.answerError(req, error)
-      }
-      this.scheduleFlush()
+      this.failStream(req, stream, error, headSent)
     } finally {
-      this.streams.delete(key)
-      this.endUpload(req)
+      this.closeStream(req)
     }
+  }
+
+  /**
+   * Reusable takeover: `writeResponse` writes the raw response through the
+   * same piece-by-piece path as streamed answers; the connection stays.
+   */
+  private async reusableTakeover(req: HttpRequest, response: HttpResponse): Promise<void> {
+    const writeResponse = response.writeResponse
+    if (typeof writeResponse !== 'function') {
+      this.answerError(req, new BadHandlerResult("fasthttp: takeoverMode 'reusable' needs a writeResponse(conn) function"))
+      return
+    }
+    const stream = this.openStream(req)
+    let wrote = false
+    let ended = false
+    const server = this
+    const conn: ReusableConnection = {
+      get closed() {
+        return stream.closed
+      },
+      fd: req.clientConnFd,
+      async write(data) {
+        if (ended) throw new Error('fasthttp: write() after end() on a reusable takeover')
+        const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
+        if (stream.closed || bytes.length === 0) return
+        wrote = true
+        await server.streamPiece(req, stream, bytes)
+      },
+      end(data = '', { close = false } = {}) {
+        if (ended) return
+        ended = true
+        if (!stream.closed) server.endStream(req, data, close)
+      },
+    }
+    try {
+      if (response.content !== undefined) await conn.write(response.content)
+      await writeResponse(conn)
+      conn.end()
+    } catch (error) {
+      if (!ended) {
+        ended = true
+        this.failStream(req, stream, error, wrote)
+      } else {
+        this.reportError(error, req)
+      }
+    } finally {
+      this.closeStream(req)
+    }
+  }
+
+  /** Starts tracking a streamed answer (its drain and close notices). */
+  private openStream(req: HttpRequest): StreamState {
+    const stream: StreamState = { closed: false, resume: undefined, sinceDrain: 0 }
+    this.streams.set(requestKey(req._table, req._row), stream)
+    return stream
+  }
+
+  private closeStream(req: HttpRequest): void {
+    this.streams.delete(requestKey(req._table, req._row))
+    this.endUpload(req)
+  }
+
+  /**
+   * Queues one piece of a streamed answer. After `STREAM_HIGH_WATER` bytes
+   * it waits until the engine says the connection's output has drained, so
+   * a slow client never makes more than a bounded amount wait in memory.
+   */
+  private async streamPiece(req: HttpRequest, stream: StreamState, bytes: Uint8Array): Promise<void> {
+    stream.sinceDrain += bytes.length
+    const wait = stream.sinceDrain >= STREAM_HIGH_WATER
+    this.writer.bytes(req, KIND_STREAM | (wait ? WANT_DRAIN : 0), bytes)
+    this.scheduleFlush()
+    if (wait) {
+      await new Promise<void>((resolve) => (stream.resume = resolve))
+      stream.sinceDrain = 0
+    }
+  }
+
+  /** The last piece: the request is answered, the connection goes on (or closes). */
+  private endStream(req: HttpRequest, last: Uint8Array | string, close: boolean): void {
+    const kind = KIND_STREAM | STREAM_END | (close ? KIND_CLOSE : 0)
+    if (typeof last === 'string') this.writer.string(req, kind, last)
+    else this.writer.bytes(req, kind, last)
+    this.scheduleFlush()
+  }
+
+  /** A streamed answer failed: a 500 if nothing was sent yet, else the connection is cut. */
+  private failStream(req: HttpRequest, stream: StreamState, error: unknown, started: boolean): void {
+    if (stream.closed) return
+    if (started) {
+      // Too late for a 500: cut the connection so the client sees an
+      // incomplete response rather than a complete-looking one.
+      this.writer.string(req, KIND_STREAM | STREAM_END | KIND_CLOSE, '')
+      this.reportError(error, req)
+    } else {
+      this.answerError(req, error)
+    }
+    this.scheduleFlush()
   }
 
   /** Queues a manual takeover: `content`, then the socket goes to `onTakeover`. */

@@ -1,6 +1,7 @@
 // The README examples (V's two seed examples and the multi-route app), each
 // through Node's own HTTP clients and through raw sockets.
 import test from 'ava'
+import { createHash } from 'node:crypto'
 import http from 'node:http'
 import { createServer as createHello } from '../examples/hello'
 import { createServer as createBodies } from '../examples/bodies'
@@ -223,4 +224,26 @@ test('app: raw socket — exact status lines, JSON, HEAD, chunked POST', async (
   t.is(nested.statusLine, 'HTTP/1.1 404 Not Found')
   t.is(nested.body, '/user/1/extra not found\n')
   t.false(client.ended)
+})
+
+// --- examples/streams/main.ts: uploads, echo, reusable takeover, generators --
+
+test('streams example: upload hash, echo, server-sent clock then reuse, numbers', async (t) => {
+  const { createStreamsServer } = await import('../examples/streams/main')
+  const { port } = await runCreated(t, createStreamsServer(0, { clockTicks: 2 }))
+  const body = Buffer.alloc(3 * 1024 * 1024, 'q')
+  const uploaded = await fetch(`http://127.0.0.1:${port}/upload`, { method: 'POST', body })
+  t.deepEqual(await uploaded.json(), { bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') })
+  const echoed = await fetch(`http://127.0.0.1:${port}/echo`, { method: 'POST', body })
+  t.true(Buffer.from(await echoed.arrayBuffer()).equals(body))
+  const client = await RawClient.connect(port)
+  t.teardown(() => client.close())
+  await client.write('GET /clock HTTP/1.1\r\nHost: x\r\n\r\n')
+  const events = await within(client.drainFor(2500), 4000, 'clock')
+  t.is(events.match(/data: \d{4}-/g)?.length, 2)
+  t.true(events.endsWith('\r\n0\r\n\r\n'))
+  await client.write('GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n')
+  t.is((await client.readResponse()).status, 404)
+  const numbers = await (await fetch(`http://127.0.0.1:${port}/numbers`)).text()
+  t.is(numbers.split('\n').filter(Boolean).length, 100)
 })

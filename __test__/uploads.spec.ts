@@ -247,3 +247,42 @@ test('streamed bodies: the buffered accessors say how to read them; config is va
   t.throws(() => newServer({ handler: () => '', streamBodiesOver: -1 }), { instanceOf: RangeError, message: /config\.streamBodiesOver/ })
   t.throws(() => newServer({ handler: () => '', streamBodiesOver: '1mb' as unknown as number }), { instanceOf: TypeError, message: /config\.streamBodiesOver/ })
 })
+
+test('an upload echoed back as a streamed response: both directions at once, byte-identical', async (t) => {
+  const { port } = await serve(t, {
+    streamBodiesOver: 64 * 1024,
+    maxBodySize: 2 ** 30,
+    handler: (req) => ({ status: 200, headers: { 'Content-Type': 'application/octet-stream' }, body: req.bodyStream() }),
+  })
+  const count = 512 // 32 MiB
+  const sent = crypto.createHash('sha256')
+  const received = crypto.createHash('sha256')
+  let receivedBytes = 0
+  const status = await within(
+    new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/echo', headers: { 'content-length': String(count * 65536) }, agent: false }, (res) => {
+        res.on('data', (d: Buffer) => {
+          received.update(d)
+          receivedBytes += d.length
+        })
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      })
+      req.on('error', reject)
+      let i = 0
+      const write = () => {
+        while (i < count) {
+          const bytes = piece(i++)
+          sent.update(bytes)
+          if (!req.write(bytes)) return void req.once('drain', write)
+        }
+        req.end()
+      }
+      write()
+    }),
+    60_000,
+    'echo',
+  )
+  t.is(status, 200)
+  t.is(receivedBytes, count * 65536)
+  t.is(received.digest('hex'), sent.digest('hex'))
+})
