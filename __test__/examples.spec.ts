@@ -6,6 +6,7 @@ import http from 'node:http'
 import { createServer as createHello } from '../examples/hello'
 import { createServer as createBodies } from '../examples/bodies'
 import { createApp } from '../examples/fasthttp/app'
+import { createStreamsServer } from '../examples/streams/main'
 import { RawClient, runCreated, within } from './helpers'
 
 /** http.request without connection pooling; resolves status, headers and body. */
@@ -229,7 +230,6 @@ test('app: raw socket — exact status lines, JSON, HEAD, chunked POST', async (
 // --- examples/streams/main.ts: uploads, echo, reusable takeover, generators --
 
 test('streams example: upload hash, echo, server-sent clock then reuse, numbers', async (t) => {
-  const { createStreamsServer } = await import('../examples/streams/main')
   const { port } = await runCreated(t, createStreamsServer(0, { clockTicks: 2 }))
   const body = Buffer.alloc(3 * 1024 * 1024, 'q')
   const uploaded = await fetch(`http://127.0.0.1:${port}/upload`, { method: 'POST', body })
