@@ -25,9 +25,16 @@ export declare class NativeServer {
    * Queues the answer records of one tick. `batchDoneThread` (or -1) says
    * which thread's batch has been fully handed to handlers. `externals`
    * holds the payloads of records marked external (large bodies JS did not
-   * copy into `records`), in order.
+   * copy into `records`), in order. Returns whether JavaScript runs the
+   * turns now: it should then `pull` soon (after other pending I/O).
    */
-  respond(records: Uint8Array, batchDoneThread: number, externals?: Array<Uint8Array> | undefined | null): void
+  respond(records: Uint8Array, batchDoneThread: number, externals?: Array<Uint8Array> | undefined | null): boolean
+  /**
+   * While JavaScript runs the turns: one non-blocking turn of the engine on
+   * this thread (answers written, new requests read) and its batch; null
+   * when none came (the turns then went back to the I/O thread).
+   */
+  pull(): PulledBatch | null
   /**
    * Graceful (`immediate` false): stop accepting, finish what is owed, stop.
    * Immediate: close every connection now.
@@ -54,4 +61,15 @@ export interface NativeConfig {
   ioThreads: number
   prealloc: boolean
   arenaTrace: boolean
+  /**
+   * Run the I/O thread's turns on the JavaScript thread while it is busy
+   * (default true): JavaScript must then `pull` whenever `respond` says so.
+   */
+  inlineTurns?: boolean
+}
+
+/** A batch taken by `pull`: the same table and data as an `onEvent` call. */
+export interface PulledBatch {
+  table: Uint32Array
+  data: Buffer
 }

@@ -119,6 +119,12 @@ export interface ServerConfig {
     ioThreads?: number;
     /** Per-request bump arenas for the engine's request scratch memory. Default true. */
     prealloc?: boolean;
+    /**
+     * With one I/O thread: while JavaScript is busy serving, it runs the
+     * engine's turns itself between batches (non-blocking polls), so under
+     * load requests never wait for a thread wake-up. Default true.
+     */
+    inlineTurns?: boolean;
     /** Called with every handler error (the client got a 500). Default: console.error. */
     onError?: (error: unknown, req: HttpRequest | undefined) => void;
 }
@@ -211,6 +217,7 @@ interface ResolvedConfig {
     reusePort: boolean;
     ioThreads: number;
     prealloc: boolean;
+    inlineTurns: boolean;
     onError: (error: unknown, req: HttpRequest | undefined) => void;
 }
 export interface WaitOptions {
@@ -310,6 +317,9 @@ export declare class Server {
     private reportError;
     private scheduleFlush;
     private flush;
+    private pullScheduled;
+    /** One inline turn: its answers are written, its new requests handled. */
+    private pull;
     private onThreadStopped;
 }
 /**

@@ -166,6 +166,12 @@ export interface ServerConfig {
   ioThreads?: number
   /** Per-request bump arenas for the engine's request scratch memory. Default true. */
   prealloc?: boolean
+  /**
+   * With one I/O thread: while JavaScript is busy serving, it runs the
+   * engine's turns itself between batches (non-blocking polls), so under
+   * load requests never wait for a thread wake-up. Default true.
+   */
+  inlineTurns?: boolean
   /** Called with every handler error (the client got a 500). Default: console.error. */
   onError?: (error: unknown, req: HttpRequest | undefined) => void
 }
@@ -493,7 +499,7 @@ class RequestBody {
 const KNOWN_FIELDS = new Set([
   'port', 'host', 'family', 'maxRequestBufferSize', 'maxBodySize', 'streamBodiesOver', 'timeoutInSeconds',
   'idleTimeoutInSeconds', 'handlerTimeoutInSeconds', 'handler', 'userData', 'maxConnections', 'reusePort', 'ioThreads',
-  'prealloc', 'onError',
+  'prealloc', 'inlineTurns', 'onError',
 ])
 
 interface ResolvedConfig {
@@ -512,6 +518,7 @@ interface ResolvedConfig {
   reusePort: boolean
   ioThreads: number
   prealloc: boolean
+  inlineTurns: boolean
   onError: (error: unknown, req: HttpRequest | undefined) => void
 }
 
@@ -590,6 +597,7 @@ function resolveConfig(config: ServerConfig): ResolvedConfig {
     reusePort: booleanField(config, 'reusePort', false),
     ioThreads: integerField(config, 'ioThreads', 1, 1, 64),
     prealloc: booleanField(config, 'prealloc', true),
+    inlineTurns: booleanField(config, 'inlineTurns', true),
     onError: config.onError ?? defaultOnError,
   }
 }
@@ -976,6 +984,7 @@ export class Server {
       ioThreads: config.ioThreads,
       prealloc: config.prealloc,
       arenaTrace: config.prealloc && process.env.FASTHTTP_ARENA_TRACE === '1',
+      inlineTurns: config.inlineTurns,
     })
   }
 
@@ -1422,13 +1431,30 @@ export class Server {
   private flush = (): void => {
     this.flushScheduled = false
     const done = this.batchesDone
+    let ourTurns = false
     if (done.length === 0) {
-      if (this.writer.length > 0) this.native.respond(this.writer.take(), -1, this.writer.takeExternals())
-      return
+      if (this.writer.length > 0) ourTurns = this.native.respond(this.writer.take(), -1, this.writer.takeExternals())
+    } else {
+      ourTurns = this.native.respond(this.writer.take(), done[0], this.writer.takeExternals())
+      for (let i = 1; i < done.length; i++) ourTurns = this.native.respond(EMPTY, done[i])
+      done.length = 0
     }
-    this.native.respond(this.writer.take(), done[0], this.writer.takeExternals())
-    for (let i = 1; i < done.length; i++) this.native.respond(EMPTY, done[i])
-    done.length = 0
+    if (ourTurns && !this.pullScheduled) {
+      // Inline turns: the engine's next turn runs here, after Node's own
+      // pending I/O and timers (setImmediate), so busy serving never starves them.
+      this.pullScheduled = true
+      setImmediate(this.pull)
+    }
+  }
+
+  private pullScheduled = false
+
+  /** One inline turn: its answers are written, its new requests handled. */
+  private pull = (): void => {
+    this.pullScheduled = false
+    const batch = this.native.pull()
+    // null: quiet; the I/O thread has the turns again.
+    if (batch !== null && batch !== undefined) this.onEvent(0, batch.table, batch.data)
   }
 
   private onThreadStopped(stopError: string | null): void {

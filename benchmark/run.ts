@@ -60,7 +60,7 @@ const HELP = `Usage: npm run bench -- [options]
   --warmup S          warm-up seconds before each measured run, 0 for none (default 1)
   --rounds N          repeat the whole matrix N times, alternating server order (default 2)
   --scenarios a,b     any of: ${SCENARIOS.map((s) => s.name).join(', ')} (default all)
-  --servers a,b       any of: ${SERVERS.map((s) => s.name).join(', ')} (default all)
+  --servers a,b       any of: ${SERVERS.map((s) => s.name).join(', ')} (default all but ${SERVERS.filter((s) => s.optIn).map((s) => s.name).join(', ')})
   --loadgen NAME      wrk or autocannon (default: wrk when installed)
   --no-micro          skip the micro-benchmarks
   --micro             run only the micro-benchmarks
@@ -88,7 +88,7 @@ function parseArgs(argv: string[]): Options {
     warmupS: 1,
     rounds: 2,
     scenarios: SCENARIOS,
-    servers: SERVERS,
+    servers: SERVERS.filter((s) => !s.optIn),
     loadgen: undefined,
     micro: 'also',
     microTimeMs: 500,
@@ -410,7 +410,7 @@ async function main(): Promise<void> {
   }
 
   if (opts.micro !== 'only') {
-    const { markdown } = await runIdleMemory(10_000, opts.servers.map((s) => s.name))
+    const { markdown } = await runIdleMemory(10_000, opts.servers.filter((s) => !s.optIn).map((s) => s.name))
     const idle = `## Idle connections (VmRSS, not pinned)\n\n${markdown}\n`
     sections.push(idle)
     console.log(`\n${idle}`)

@@ -13,6 +13,8 @@ const ROOT = path.join(__dirname, '..', '..')
 export interface ServerSpec {
   name: string
   label: string
+  /** Only run when asked for by name (`--servers`): variants for A/B comparisons. */
+  optIn?: boolean
   /** Resolves the command line and environment, or says why the peer cannot run here. */
   prepare(): { ok: true; argv: string[]; env: Record<string, string>; note?: string } | { ok: false; reason: string }
 }
@@ -54,6 +56,17 @@ export const SERVERS: ServerSpec[] = [
     prepare: () =>
       fs.existsSync(path.join(ROOT, 'index.js'))
         ? { ok: true, argv: nodeScript('fasthttp'), env: {} }
+        : { ok: false, reason: 'index.js is not built (npm run build)' },
+  },
+  {
+    // The engine without inline turns: every batch crosses from the I/O
+    // thread to JavaScript and back (what inline turns save, measured).
+    name: 'fasthttp-threaded',
+    label: 'fasthttp (inlineTurns: false)',
+    optIn: true,
+    prepare: () =>
+      fs.existsSync(path.join(ROOT, 'index.js'))
+        ? { ok: true, argv: nodeScript('fasthttp'), env: { FASTHTTP_BENCH_INLINE_TURNS: '0' } }
         : { ok: false, reason: 'index.js is not built (npm run build)' },
   },
   { name: 'node', label: 'node:http', prepare: () => ({ ok: true, argv: nodeScript('node'), env: {} }) },

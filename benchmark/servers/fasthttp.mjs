@@ -27,7 +27,9 @@ function handler(req) {
   }
 }
 
-const server = newServer({ port: 0, host: listenHost(), family: 'ip', handler })
+// FASTHTTP_BENCH_INLINE_TURNS=0: the `fasthttp-threaded` variant of the benchmark.
+const inlineTurns = process.env.FASTHTTP_BENCH_INLINE_TURNS !== '0'
+const server = newServer({ port: 0, host: listenHost(), family: 'ip', inlineTurns, handler })
 const stopped = server.run()
 announce(server.port)
 stopped.catch((error) => {

@@ -6,10 +6,17 @@
 //! 3. take the embedder's answers from the inbox and queue them in order;
 //! 4. write each touched connection once; close the finished ones;
 //! 5. hand the batch to the embedder, unless an earlier one is still queued.
+//!
+//! Inline turns: once a batch is handed over, the embedder's own thread may
+//! run the following turns itself (`ServerHandle::pull`, non-blocking polls)
+//! while it has work, and gives them back to the I/O thread when a turn
+//! finds nothing. Under load the requests then never cross a thread: no
+//! wake-up, no context switch per batch. The I/O thread waits meanwhile and
+//! blocks in the poll only while the embedder is idle.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use mio::net::{TcpListener, TcpStream};
@@ -57,6 +64,8 @@ pub struct ReactorSettings {
   pub max_connections: usize,
   pub prealloc: bool,
   pub arena_trace: bool,
+  /// Let the embedder's thread run turns while it is busy (see the top).
+  pub inline_turns: bool,
 }
 
 /// Commands from other threads to one I/O thread.
@@ -102,6 +111,12 @@ pub struct ThreadShared {
   pub waker: Waker,
   /// A batch was handed to the embedder and not yet consumed.
   pub batch_in_flight: AtomicBool,
+  inline_turns: bool,
+  /// The embedder's thread runs the turns now (inline turns); the I/O
+  /// thread waits on `turns_returned` meanwhile.
+  embedder_turns: AtomicBool,
+  turns_lock: Mutex<()>,
+  turns_returned: Condvar,
 }
 
 impl ThreadShared {
@@ -119,7 +134,7 @@ impl ThreadShared {
     if batch_done {
       self.batch_in_flight.store(false, Ordering::Release);
     }
-    let _ = self.waker.wake();
+    self.wake_unless_embedder_turns();
   }
 
   /// Like `post_answers`, with `write` appending records to the inbox
@@ -129,7 +144,36 @@ impl ThreadShared {
     if batch_done {
       self.batch_in_flight.store(false, Ordering::Release);
     }
-    let _ = self.waker.wake();
+    self.wake_unless_embedder_turns();
+  }
+
+  /// The I/O thread needs waking only when it runs the turns: otherwise
+  /// the embedder's next `pull` takes the inbox.
+  fn wake_unless_embedder_turns(&self) {
+    if !self.embedder_has_turns() {
+      let _ = self.waker.wake();
+    }
+  }
+
+  /// Whether the embedder's thread runs the turns now (it should `pull`).
+  pub fn embedder_has_turns(&self) -> bool {
+    self.embedder_turns.load(Ordering::Acquire)
+  }
+
+  /// Gives the turns back to the I/O thread.
+  pub fn return_turns(&self) {
+    if self.embedder_turns.swap(false, Ordering::AcqRel) {
+      let _lock = self.turns_lock.lock().unwrap_or_else(|e| e.into_inner());
+      self.turns_returned.notify_one();
+    }
+  }
+
+  /// On the I/O thread: waits while the embedder runs the turns.
+  fn wait_for_turns(&self) {
+    let mut lock = self.turns_lock.lock().unwrap_or_else(|e| e.into_inner());
+    while self.embedder_has_turns() {
+      lock = self.turns_returned.wait(lock).unwrap_or_else(|e| e.into_inner());
+    }
   }
 
   pub fn post_shutdown(&self, mode: ShutdownMode) {
@@ -138,8 +182,144 @@ impl ThreadShared {
       inbox.shutdown = Some(mode);
     }
     drop(inbox);
+    // Shutting down is the I/O thread's work, whoever runs the turns.
+    self.return_turns();
     let _ = self.waker.wake();
   }
+}
+
+/// Who asks for a turn, and so where its batch goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TurnMode {
+  /// The I/O thread: waits for events, hands batches to `Embedder::deliver`.
+  Io,
+  /// The embedder's thread (`pull`): never waits, takes the batch itself.
+  Pull,
+}
+
+/// How a turn ended.
+pub enum TurnEnd {
+  /// Nothing (or nothing more) for the embedder this turn.
+  Quiet,
+  /// A batch went to `Embedder::deliver`.
+  Delivered,
+  /// A batch for the caller of `pull`.
+  Pulled(Batch),
+  /// Shut down, every connection closed: the thread ends.
+  Finished,
+}
+
+/// An I/O thread's loop: runs turns until the reactor finishes, standing
+/// aside while the embedder runs them inline.
+/// The reactor is taken out of `cell` (and dropped, closing its sockets)
+/// when the loop ends, however it ends.
+pub fn run_io_thread(cell: &ReactorCell, shared: &ThreadShared) -> io::Result<()> {
+  struct TakeOnExit<'a>(&'a ReactorCell);
+  impl Drop for TakeOnExit<'_> {
+    fn drop(&mut self) {
+      let reactor = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+      drop(reactor);
+    }
+  }
+  let _take_on_exit = TakeOnExit(cell);
+  loop {
+    shared.wait_for_turns();
+    let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(reactor) = guard.as_mut() else { return Ok(()) };
+    if let TurnEnd::Finished = reactor.turn(TurnMode::Io)? {
+      return Ok(());
+    }
+  }
+}
+
+/// A reactor shared by its I/O thread and, for inline turns, the embedder's
+/// thread; empty once the I/O thread has ended.
+pub type ReactorCell = Mutex<Option<Reactor>>;
+
+/// How long a quiet `pull` waits for the next events before it gives the
+/// turns back: the next requests of busy clients come within microseconds
+/// of their answers, while handing the turns back and forth costs two
+/// thread wake-ups. (The wait sleeps in the kernel, like any event loop's.)
+pub const INLINE_LINGER: Duration = Duration::from_micros(100);
+
+/// What `pull` found.
+pub enum Pulled {
+  Batch(Batch),
+  /// The I/O thread has the turns (again).
+  Returned,
+}
+
+/// On the embedder's thread, while it has the turns: one non-blocking turn.
+/// Returns the batch it framed; when none comes within `INLINE_LINGER`, the
+/// turns go back to the I/O thread. Call it only after reporting the last
+/// batch done.
+pub fn pull(cell: &ReactorCell, shared: &ThreadShared) -> Pulled {
+  if !shared.embedder_has_turns() {
+    return Pulled::Returned;
+  }
+  if shared.batch_in_flight.load(Ordering::Acquire) {
+    // A delivered batch is not consumed yet: a newer one must not overtake
+    // it (a body's pieces would arrive out of order). The embedder pulls
+    // again once it reports that batch done.
+    return Pulled::Returned;
+  }
+  let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
+  let Some(reactor) = guard.as_mut() else {
+    shared.return_turns();
+    return Pulled::Returned;
+  };
+  let mut outcome = reactor.turn(TurnMode::Pull);
+  if matches!(outcome, Ok(TurnEnd::Quiet)) && wait_for_events(&reactor.poll, INLINE_LINGER) {
+    outcome = reactor.turn(TurnMode::Pull);
+  }
+  match outcome {
+    Ok(TurnEnd::Pulled(batch)) => Pulled::Batch(batch),
+    // Quiet (or finished, or an error the I/O thread will meet and report).
+    _ => {
+      shared.return_turns();
+      Pulled::Returned
+    }
+  }
+}
+
+/// On the embedder's thread, while it has the turns: writes the answers it
+/// just posted at once, instead of at its next `pull` (a loop iteration
+/// later): each response leaves as soon as its handler is done.
+pub fn write_answers(cell: &ReactorCell, shared: &ThreadShared) {
+  if !shared.embedder_has_turns() {
+    return;
+  }
+  let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
+  if let Some(reactor) = guard.as_mut() {
+    reactor.turn.now = Instant::now();
+    reactor.take_inbox();
+    reactor.service_touched();
+  }
+}
+
+/// Sleeps until the poll has events or `limit` passes, without taking the
+/// events (the poll's own descriptor is readable while it has some).
+#[cfg(target_os = "linux")]
+fn wait_for_events(poll: &Poll, limit: Duration) -> bool {
+  use std::os::fd::AsRawFd;
+  let mut fds = libc::pollfd {
+    fd: poll.as_raw_fd(),
+    events: libc::POLLIN,
+    revents: 0,
+  };
+  let timeout = libc::timespec {
+    tv_sec: 0,
+    tv_nsec: limit.subsec_nanos() as libc::c_long,
+  };
+  // SAFETY: one valid pollfd, a valid timespec, no signal mask.
+  unsafe { libc::ppoll(&mut fds, 1, &timeout, std::ptr::null()) > 0 }
+}
+
+/// Elsewhere `poll(2)` counts milliseconds, far too long to block the
+/// embedder's thread: a quiet pull gives the turns back at once.
+#[cfg(not(target_os = "linux"))]
+fn wait_for_events(_poll: &Poll, _limit: Duration) -> bool {
+  false
 }
 
 /// One I/O thread's state.
@@ -164,6 +344,7 @@ pub struct Reactor {
   answers_scratch: Vec<u8>,
   draining: bool,
   next_sweep: Instant,
+  events: Events,
 }
 
 impl Reactor {
@@ -179,6 +360,10 @@ impl Reactor {
       inbox: Mutex::new(Inbox::default()),
       waker,
       batch_in_flight: AtomicBool::new(false),
+      inline_turns: settings.inline_turns,
+      embedder_turns: AtomicBool::new(false),
+      turns_lock: Mutex::new(()),
+      turns_returned: Condvar::new(),
     });
     let mut listener = listener;
     poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
@@ -208,57 +393,65 @@ impl Reactor {
       answers_scratch: Vec::new(),
       draining: false,
       next_sweep: Instant::now() + SWEEP_INTERVAL,
+      events: Events::with_capacity(1024),
     };
     Ok((reactor, shared))
   }
 
-  /// Runs until shut down and every connection is closed.
-  pub fn run(&mut self) -> io::Result<()> {
-    let mut events = Events::with_capacity(1024);
-    loop {
-      let timeout = if self.touched.is_empty() {
-        self.next_sweep.saturating_duration_since(Instant::now())
-      } else {
-        Duration::ZERO // work left from the last turn
-      };
-      if let Err(err) = self.poll.poll(&mut events, Some(timeout)) {
-        if interrupted(&err) {
-          continue;
-        }
-        return Err(err);
-      }
-      let now = Instant::now();
-      self.turn.now = now;
-      for event in events.iter() {
-        match event.token() {
-          LISTENER => self.accept(now),
-          WAKER => {}
-          Token(slot) => {
-            if let Some(conn) = self.connections.get_mut(slot).and_then(Option::as_mut) {
-              if event.is_readable() || event.is_read_closed() || event.is_error() {
-                conn.readable = true;
-              }
-              if event.is_read_closed() || event.is_error() {
-                conn.read_closed_hint = true;
-              }
-              self.touched.push(slot);
+  /// One turn of the loop (see the top of this file).
+  fn turn(&mut self, mode: TurnMode) -> io::Result<TurnEnd> {
+    let timeout = if mode == TurnMode::Pull || !self.touched.is_empty() {
+      Duration::ZERO // never block the embedder; or: work left from the last turn
+    } else {
+      self.next_sweep.saturating_duration_since(Instant::now())
+    };
+    let mut events = std::mem::replace(&mut self.events, Events::with_capacity(0));
+    let polled = self.poll.poll(&mut events, Some(timeout));
+    let polled = match polled {
+      Err(err) if interrupted(&err) => Ok(()),
+      other => other,
+    };
+    if let Err(err) = polled {
+      self.events = events;
+      return Err(err);
+    }
+    let now = Instant::now();
+    self.turn.now = now;
+    for event in events.iter() {
+      match event.token() {
+        LISTENER => self.accept(now),
+        WAKER => {}
+        Token(slot) => {
+          if let Some(conn) = self.connections.get_mut(slot).and_then(Option::as_mut) {
+            if event.is_readable() || event.is_read_closed() || event.is_error() {
+              conn.readable = true;
             }
+            if event.is_read_closed() || event.is_error() {
+              conn.read_closed_hint = true;
+            }
+            self.touched.push(slot);
           }
         }
       }
-      self.take_inbox();
-      if self.turn.batch_has_room() && !self.waiting_for_batch_room.is_empty() {
-        self.touched.append(&mut self.waiting_for_batch_room);
-      }
-      self.service_touched();
-      if now >= self.next_sweep {
-        self.sweep(now);
-      }
-      self.hand_over_batch();
-      if self.draining && self.open_connections == 0 {
-        return Ok(());
-      }
     }
+    self.events = events;
+    self.take_inbox();
+    if self.turn.batch_has_room() && !self.waiting_for_batch_room.is_empty() {
+      self.touched.append(&mut self.waiting_for_batch_room);
+    }
+    self.service_touched();
+    if now >= self.next_sweep {
+      self.sweep(now);
+    }
+    if self.draining && self.open_connections == 0 {
+      // The last notices (streams closed, bodies cut short) still go out,
+      // whether or not an earlier batch is unconsumed.
+      if !self.turn.batch.is_empty() {
+        self.embedder.deliver(self.index, self.turn.batch.take());
+      }
+      return Ok(TurnEnd::Finished);
+    }
+    Ok(self.hand_over_batch(mode))
   }
 
   fn accept(&mut self, now: Instant) {
@@ -537,18 +730,33 @@ impl Reactor {
   }
 
   /// Hands this turn's requests to the embedder: skipped while an earlier
-  /// batch is still queued, unless this one has grown large.
-  fn hand_over_batch(&mut self) {
+  /// batch is still queued, unless this one has grown large. On `pull` the
+  /// caller takes them.
+  fn hand_over_batch(&mut self, mode: TurnMode) -> TurnEnd {
     if self.turn.batch.is_empty() {
-      return;
+      return TurnEnd::Quiet;
     }
-    if self.shared.batch_in_flight.swap(true, Ordering::AcqRel) {
+    let batch_was_in_flight = self.shared.batch_in_flight.swap(true, Ordering::AcqRel);
+    // Connections paused on a full batch may go on at once.
+    let take = |reactor: &mut Reactor| {
+      reactor.touched.append(&mut reactor.waiting_for_batch_room);
+      reactor.turn.batch.take()
+    };
+    match mode {
+      // The embedder asked: whatever it has not reported done is done.
+      TurnMode::Pull => TurnEnd::Pulled(take(self)),
       // The embedder has not consumed the last batch: keep adding to this
       // one (bounded by `MAX_BATCH_*`, past which reading pauses).
-      return;
+      TurnMode::Io if batch_was_in_flight => TurnEnd::Quiet,
+      TurnMode::Io => {
+        if self.shared.inline_turns {
+          // Before the delivery: the embedder's answer must see it.
+          self.shared.embedder_turns.store(true, Ordering::Release);
+        }
+        let batch = take(self);
+        self.embedder.deliver(self.index, batch);
+        TurnEnd::Delivered
+      }
     }
-    self.embedder.deliver(self.index, self.turn.batch.take());
-    // Connections paused on a full batch may go on at once.
-    self.touched.append(&mut self.waiting_for_batch_room);
   }
 }

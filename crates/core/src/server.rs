@@ -13,7 +13,10 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::file_body::FileBody;
 use crate::framing::Limits;
-use crate::reactor::{Embedder, Reactor, ReactorSettings, ShutdownMode, ThreadShared, THREAD_SHIFT};
+use crate::reactor::{
+  pull, run_io_thread, write_answers, Embedder, Pulled, Reactor, ReactorCell, ReactorSettings, ShutdownMode,
+  ThreadShared, THREAD_SHIFT,
+};
 use crate::response::{answers_with_externals, error_response, kind, push_answer, Answer, FileMeta};
 
 /// Which addresses an empty `host` listens on.
@@ -44,6 +47,10 @@ pub struct EngineConfig {
   pub prealloc: bool,
   pub arena_trace: bool,
   pub backlog: i32,
+  /// With one I/O thread: let the embedder's thread run turns itself while
+  /// it is busy (`ServerHandle::pull`), so that under load requests do not
+  /// cross threads.
+  pub inline_turns: bool,
 }
 
 impl Default for EngineConfig {
@@ -64,6 +71,7 @@ impl Default for EngineConfig {
       prealloc: true,
       arena_trace: false,
       backlog: 1024,
+      inline_turns: true,
     }
   }
 }
@@ -72,6 +80,7 @@ impl Default for EngineConfig {
 pub struct ServerHandle {
   local_addr: SocketAddr,
   threads: Vec<Arc<ThreadShared>>,
+  reactors: Vec<Arc<ReactorCell>>,
   joins: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -101,6 +110,7 @@ impl ServerHandle {
       max_connections: config.max_connections,
       prealloc: config.prealloc,
       arena_trace: config.arena_trace,
+      inline_turns: config.inline_turns && io_threads == 1,
     };
     let mut threads = Vec::new();
     let mut reactors = Vec::new();
@@ -109,19 +119,22 @@ impl ServerHandle {
       threads.push(shared);
       reactors.push(reactor);
     }
+    let reactors: Vec<Arc<ReactorCell>> = reactors.into_iter().map(|r| Arc::new(Mutex::new(Some(r)))).collect();
     let mut joins = Vec::new();
-    for (index, mut reactor) in reactors.into_iter().enumerate() {
+    for (index, reactor) in reactors.iter().enumerate() {
       let embedder = embedder.clone();
+      let reactor = reactor.clone();
+      let shared = threads[index].clone();
       let join = std::thread::Builder::new()
         .name(format!("fasthttp-io-{index}"))
         .spawn(move || {
           // A panic must never unwind into the embedder: report it instead.
-          let error = match catch_unwind(AssertUnwindSafe(|| reactor.run())) {
+          // (The reactor, and with it every socket, is gone before the stop is reported.)
+          let error = match catch_unwind(AssertUnwindSafe(|| run_io_thread(&reactor, &shared))) {
             Ok(Ok(())) => None,
             Ok(Err(err)) => Some(format!("I/O thread {index} failed: {err}")),
             Err(panic) => Some(format!("I/O thread {index} panicked: {}", panic_message(&panic))),
           };
-          drop(reactor);
           embedder.stopped(index as u32, error);
         })?;
       joins.push(join);
@@ -129,6 +142,7 @@ impl ServerHandle {
     Ok(ServerHandle {
       local_addr,
       threads,
+      reactors,
       joins: Mutex::new(joins),
     })
   }
@@ -144,7 +158,38 @@ impl ServerHandle {
   /// Routes the answer records of one tick to the threads owning their
   /// connections, and marks `batch_done_thread`'s batch consumed.
   /// `externals` are the payloads of `kind::EXTERNAL` records, in order.
-  pub fn respond(&self, records: &[u8], externals: &[&[u8]], batch_done_thread: Option<u32>) {
+  /// Returns whether the caller runs the turns now (it should `pull` soon).
+  pub fn respond(&self, records: &[u8], externals: &[&[u8]], batch_done_thread: Option<u32>) -> bool {
+    self.post(records, externals, batch_done_thread);
+    if self.threads.len() == 1 {
+      write_answers(&self.reactors[0], &self.threads[0]);
+    }
+    self.embedder_has_turns()
+  }
+
+  /// Whether the embedder's thread runs the (single) I/O thread's turns now.
+  pub fn embedder_has_turns(&self) -> bool {
+    self.threads.len() == 1 && self.threads[0].embedder_has_turns()
+  }
+
+  /// While the embedder has the turns: runs one non-blocking turn on the
+  /// calling thread (answers written, new requests read and framed) and
+  /// returns its batch (see `reactor::pull`).
+  pub fn pull(&self) -> Pulled {
+    if self.threads.len() != 1 {
+      return Pulled::Returned;
+    }
+    pull(&self.reactors[0], &self.threads[0])
+  }
+
+  /// Gives the turns back to the I/O thread (the embedder cannot pull).
+  pub fn return_turns(&self) {
+    for shared in &self.threads {
+      shared.return_turns();
+    }
+  }
+
+  fn post(&self, records: &[u8], externals: &[&[u8]], batch_done_thread: Option<u32>) {
     let has_files = answers_with_externals(records, externals).any(|a| a.kind & kind::MASK == kind::FILE);
     if self.threads.len() == 1 && externals.is_empty() && !has_files {
       // Only whole records go into the inbox: a truncated one must not

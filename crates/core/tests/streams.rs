@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -38,6 +40,8 @@ struct Row {
 struct Harness {
   handle: ServerHandle,
   batches: Receiver<Batch>,
+  /// Batches pulled while the test had the turns (inline turns), in order.
+  pulled: RefCell<VecDeque<Batch>>,
 }
 
 impl Harness {
@@ -51,7 +55,11 @@ impl Harness {
       ..EngineConfig::default()
     };
     let handle = ServerHandle::start(&config, Arc::new(Forward(Mutex::new(tx)))).expect("server starts");
-    Harness { handle, batches }
+    Harness {
+      handle,
+      batches,
+      pulled: RefCell::default(),
+    }
   }
 
   fn connect(&self) -> TcpStream {
@@ -62,10 +70,11 @@ impl Harness {
 
   /// The rows of the next batch (within `wait`), the batch acknowledged.
   fn next_rows(&self, wait: Duration) -> Vec<Row> {
-    let Ok(batch) = self.batches.recv_timeout(wait) else {
+    let next = self.pulled.borrow_mut().pop_front();
+    let Some(batch) = next.or_else(|| self.batches.recv_timeout(wait).ok()) else {
       return Vec::new();
     };
-    self.handle.respond(&[], &[], Some(0));
+    self.respond(&[], Some(0));
     batch
       .table
       .chunks(REQUEST_FIELDS)
@@ -85,7 +94,17 @@ impl Harness {
   fn answer(&self, id: RequestId, answer_kind: u32, bytes: &[u8]) {
     let mut records = Vec::new();
     push_answer(&mut records, id, answer_kind, bytes);
-    self.handle.respond(&records, &[], None);
+    self.respond(&records, None);
+  }
+
+  /// Like the JavaScript side: while it has the turns after answering, it
+  /// pulls (the batch is kept for `next_rows`) until a turn is quiet.
+  fn respond(&self, records: &[u8], batch_done: Option<u32>) {
+    if self.handle.respond(records, &[], batch_done) {
+      if let Some(batch) = common::pull_until_settled(&self.handle) {
+        self.pulled.borrow_mut().push_back(batch);
+      }
+    }
   }
 
   fn credit(&self, id: RequestId, bytes: usize) {

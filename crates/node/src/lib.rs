@@ -1,13 +1,14 @@
 //! Node-API binding of `fasthttp-core`: one `NativeServer` class and nothing
 //! else. The TypeScript layer (`index.ts`) owns the API users see; this file
-//! only moves batches in (one ThreadsafeFunction call per batch) and answers
-//! out (one synchronous `respond` per JavaScript tick).
+//! only moves batches in (one ThreadsafeFunction call per batch, or `pull`
+//! while JavaScript runs the I/O thread's turns inline) and answers out (one
+//! synchronous `respond` per JavaScript tick).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
-use fasthttp_core::{Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode};
+use fasthttp_core::{Batch, Embedder, EngineConfig, Family, Pulled, ServerHandle, ShutdownMode};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
@@ -32,6 +33,16 @@ pub struct NativeConfig {
   pub io_threads: u32,
   pub prealloc: bool,
   pub arena_trace: bool,
+  /// Run the I/O thread's turns on the JavaScript thread while it is busy
+  /// (default true): JavaScript must then `pull` whenever `respond` says so.
+  pub inline_turns: Option<bool>,
+}
+
+/// A batch taken by `pull`: the same table and data as an `onEvent` call.
+#[napi(object)]
+pub struct PulledBatch {
+  pub table: Uint32Array,
+  pub data: Buffer,
 }
 
 /// Forwards engine events to JavaScript through the server's single
@@ -105,6 +116,7 @@ impl NativeServer {
       io_threads: config.io_threads as usize,
       prealloc: config.prealloc,
       arena_trace: config.arena_trace,
+      inline_turns: config.inline_turns.unwrap_or(true),
       ..EngineConfig::default()
     };
     Ok(NativeServer {
@@ -173,14 +185,37 @@ impl NativeServer {
   /// Queues the answer records of one tick. `batchDoneThread` (or -1) says
   /// which thread's batch has been fully handed to handlers. `externals`
   /// holds the payloads of records marked external (large bodies JS did not
-  /// copy into `records`), in order.
+  /// copy into `records`), in order. Returns whether JavaScript runs the
+  /// turns now: it should then `pull` soon (after other pending I/O).
   #[napi]
-  pub fn respond(&self, records: &[u8], batch_done_thread: i32, externals: Option<Vec<Uint8Array>>) {
-    if let Some(handle) = self.handle.as_ref() {
-      let done = u32::try_from(batch_done_thread).ok();
-      let externals = externals.unwrap_or_default();
-      let slices: Vec<&[u8]> = externals.iter().map(|buffer| &buffer[..]).collect();
-      let _ = catch_unwind(AssertUnwindSafe(|| handle.respond(records, &slices, done)));
+  pub fn respond(&self, records: &[u8], batch_done_thread: i32, externals: Option<Vec<Uint8Array>>) -> bool {
+    let Some(handle) = self.handle.as_ref() else {
+      return false;
+    };
+    let done = u32::try_from(batch_done_thread).ok();
+    let externals = externals.unwrap_or_default();
+    let slices: Vec<&[u8]> = externals.iter().map(|buffer| &buffer[..]).collect();
+    catch_unwind(AssertUnwindSafe(|| handle.respond(records, &slices, done))).unwrap_or(false)
+  }
+
+  /// While JavaScript runs the turns: one non-blocking turn of the engine on
+  /// this thread (answers written, new requests read) and its batch; null
+  /// when none came (the turns then went back to the I/O thread).
+  #[napi]
+  pub fn pull(&self) -> Option<PulledBatch> {
+    let handle = self.handle.as_ref()?;
+    match catch_unwind(AssertUnwindSafe(|| handle.pull())) {
+      Ok(Pulled::Batch(batch)) => Some(PulledBatch {
+        table: Uint32Array::new(batch.table),
+        data: Buffer::from(batch.data),
+      }),
+      Ok(Pulled::Returned) => None,
+      Err(_) => {
+        // Never leave the engine without a thread to run it.
+        handle.return_turns();
+        handle.shutdown(ShutdownMode::Immediate);
+        None
+      }
     }
   }
 

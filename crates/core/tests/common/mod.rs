@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use fasthttp_core::batch::{field, REQUEST_FIELDS};
 use fasthttp_core::response::{kind, push_answer};
-use fasthttp_core::{Batch, Embedder, EngineConfig, RequestId, ServerHandle};
+use fasthttp_core::{Batch, Embedder, EngineConfig, Pulled, RequestId, ServerHandle};
 
 /// What the handler saw of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,8 +119,17 @@ fn respond_loop(
   answerer: Arc<Answerer>,
   junk: Vec<u8>,
 ) {
-  while let Ok(event) = rx.recv() {
-    let Event::Batch(thread, batch) = event else { break };
+  // Batches the engine delivers, and the ones pulled while this thread has
+  // the turns (inline turns: after answering, pull until a turn is quiet).
+  let mut pulled: Option<Batch> = None;
+  loop {
+    let (thread, batch) = match pulled.take() {
+      Some(batch) => (0, batch),
+      None => match rx.recv() {
+        Ok(Event::Batch(thread, batch)) => (thread, batch),
+        _ => break,
+      },
+    };
     let mut records = Vec::new();
     for row in batch.table.chunks(REQUEST_FIELDS) {
       let data = &batch.data[row[field::DATA_START] as usize..][..row[field::DATA_LEN] as usize];
@@ -147,10 +156,21 @@ fn respond_loop(
         if !junk.is_empty() {
           handle.respond(&junk, &[], None);
         }
-        handle.respond(&records, &[], Some(thread));
+        if handle.respond(&records, &[], Some(thread)) {
+          pulled = pull_until_settled(&handle);
+        }
       }
       None => break,
     }
+  }
+}
+
+/// Pulls like the JavaScript side while the turns are ours: a batch, or
+/// nothing once the turns went back.
+pub fn pull_until_settled(handle: &ServerHandle) -> Option<Batch> {
+  match handle.pull() {
+    Pulled::Batch(batch) => Some(batch),
+    Pulled::Returned => None,
   }
 }
 

@@ -1,0 +1,97 @@
+// Inline turns (`inlineTurns`, on by default): under load the JavaScript
+// thread runs the engine's turns itself. Node's own I/O and timers must not
+// starve meanwhile, and both modes must serve the same answers.
+import test from 'ava'
+import http from 'node:http'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { newServer } from '../index'
+import { rawExchange, serve, sleep, splitResponses, within } from './helpers'
+
+/** A child process that keeps 32 connections busy with pipelined GETs for `seconds`. */
+function loadFor(port: number, seconds: number) {
+  const script = `
+    const net = require('node:net')
+    const batch = 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'.repeat(16)
+    const end = Date.now() + ${seconds * 1000}
+    let answered = 0
+    for (let i = 0; i < 32; i++) {
+      const socket = net.connect(${port}, '127.0.0.1', () => socket.write(batch))
+      let pending = ''
+      socket.setEncoding('latin1')
+      socket.on('data', (d) => {
+        pending += d
+        let n = 0, at = 0
+        while ((at = pending.indexOf('Hello', at)) !== -1) { n++; at += 5 }
+        if (n >= 16) {
+          answered += 16
+          pending = ''
+          if (Date.now() < end) socket.write(batch)
+          else socket.end()
+        }
+      })
+      socket.on('error', () => {})
+    }
+    process.on('beforeExit', () => console.log('answered ' + answered))
+  `
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let output = ''
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (d) => (output += d))
+  return once(child, 'exit').then(() => Number(/answered (\d+)/.exec(output)?.[1] ?? 0))
+}
+
+test('under saturating load, timers and other Node servers in the process keep running', async (t) => {
+  const { port } = await serve(t, { handler: () => 'Hello, World!' })
+  const other = http.createServer((_req, res) => res.end('node here'))
+  other.listen(0, '127.0.0.1')
+  await once(other, 'listening')
+  t.teardown(() => other.close())
+  const otherPort = (other.address() as { port: number }).port
+
+  const loadStarted = Date.now()
+  const load = loadFor(port, 3)
+  await sleep(500) // the load is on
+  let ticks = 0
+  const timer = setInterval(() => ticks++, 10)
+  const body = await within(
+    new Promise<string>((resolve, reject) =>
+      http.get({ host: '127.0.0.1', port: otherPort, agent: false }, (res) => {
+        let data = ''
+        res.on('data', (d) => (data += d))
+        res.on('end', () => resolve(data))
+      }).on('error', reject),
+    ),
+    2000,
+    'node:http answer during the load',
+  )
+  await sleep(1000)
+  clearInterval(timer)
+  const measuredWithin = Date.now() - loadStarted
+  const answered = await load
+  t.is(body, 'node here')
+  t.true(measuredWithin < 3000, 'the load was still running while we measured')
+  t.true(ticks >= 20, `a 10 ms interval fired only ${ticks} times in a second under load`)
+  t.true(answered > 1000, `the load got ${answered} answers`)
+})
+
+for (const inlineTurns of [true, false]) {
+  test(`inlineTurns ${inlineTurns}: pipelined sync and async answers keep their order`, async (t) => {
+    const { port } = await serve(t, {
+      inlineTurns,
+      handler: async (req) => {
+        if (req.url === '/slow') await sleep(30)
+        return `answer ${req.url}`
+      },
+    })
+    const { data } = await rawExchange(port, ['GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n'], { idleMs: 400 })
+    t.deepEqual(
+      splitResponses(data).map((r) => r.body),
+      ['answer /slow', 'answer /a', 'answer /b'],
+    )
+  })
+}
+
+test('config.inlineTurns must be a boolean', (t) => {
+  t.throws(() => newServer({ handler: () => '', inlineTurns: 'yes' as unknown as boolean }), { instanceOf: TypeError, message: /config\.inlineTurns/ })
+})
