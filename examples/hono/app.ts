@@ -4,9 +4,11 @@
 //   GET  /          → welcome text
 //   GET  /user/:id  → the user as JSON (404 if unknown)
 //   POST /user      → create a user from {"name": "..."} (201)
+//   GET  /clock     → server-sent events: the time, every second, until the client leaves
 //   anything else   → 404
 // Every response carries `X-Powered-By: fasthttp` (a middleware).
 import { Hono } from 'hono'
+import { streamSSE } from 'hono/streaming'
 
 export interface User {
   id: number
@@ -44,6 +46,17 @@ export function createApp(): Hono {
     c.header('Location', `/user/${user.id}`)
     return c.json(user, 201)
   })
+
+  // Streamed as it is written (fasthttp sends each event at once, chunked);
+  // when the client goes away the stream is aborted and the loop ends.
+  app.get('/clock', (c) =>
+    streamSSE(c, async (stream) => {
+      for (let id = 1; !stream.aborted; id++) {
+        await stream.writeSSE({ event: 'tick', id: String(id), data: new Date().toISOString() })
+        await stream.sleep(1000)
+      }
+    }),
+  )
 
   app.notFound((c) => c.text(`${c.req.path} not found\n`, 404))
   return app
