@@ -921,6 +921,28 @@ interface StreamState {
   resume: (() => void) | undefined
   /** Bytes queued since the last drain notice. */
   sinceDrain: number
+  /** Stops the producer at once (set while a streamed body is being read). */
+  cancel?: () => void
+}
+
+/**
+ * Reads a streamed body piece by piece. A web `ReadableStream` is read with
+ * its own reader, so that `cancel` ends a pending read at once and tells the
+ * stream's source; other async iterables are asked to `return()`.
+ */
+function readPieces(body: StreamBody): { next(): Promise<IteratorResult<Uint8Array | string>>; cancel(): void } {
+  if (typeof (body as ReadableStream<Uint8Array>).getReader === 'function') {
+    const reader = (body as ReadableStream<Uint8Array>).getReader()
+    return {
+      next: () => reader.read() as Promise<IteratorResult<Uint8Array>>,
+      cancel: () => void reader.cancel().catch(() => {}),
+    }
+  }
+  const iterator = (body as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]()
+  return {
+    next: () => iterator.next(),
+    cancel: () => void iterator.return?.()?.catch?.(() => {}),
+  }
 }
 
 type State = 'new' | 'running' | 'stopping' | 'stopped'
@@ -1078,7 +1100,10 @@ export class Server {
       if ((rowFlags & (FLAG_DRAINED | FLAG_STREAM_CLOSED)) !== 0) {
         const stream = this.streams.get(requestKey(table, row))
         if (stream) {
-          if ((rowFlags & FLAG_STREAM_CLOSED) !== 0) stream.closed = true
+          if ((rowFlags & FLAG_STREAM_CLOSED) !== 0) {
+            stream.closed = true
+            stream.cancel?.()
+          }
           stream.resume?.()
           stream.resume = undefined
         }
@@ -1203,14 +1228,21 @@ export class Server {
       headSent = true
       this.scheduleFlush()
       if (!req._isHead && response.status !== 204 && response.status !== 304) {
-        for await (const piece of response.body as AsyncIterable<Uint8Array | string>) {
-          if (stream.closed) break
+        const pieces = readPieces(response.body)
+        // A producer waiting for its next piece (an SSE stream between
+        // events) is cancelled as soon as the client leaves, not at that piece.
+        stream.cancel = pieces.cancel
+        for (;;) {
+          const next = await pieces.next()
+          if (next.done || stream.closed) break
+          const piece = next.value
           const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece
           if (bytes.length === 0) continue
           await this.streamPiece(req, stream, framing === 'chunked' ? Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]) : bytes)
           if (stream.closed) break
         }
       }
+      stream.cancel = undefined
       if (stream.closed) return
       this.endStream(req, framing === 'chunked' && !req._isHead ? '0\r\n\r\n' : '', close)
     } catch (error) {

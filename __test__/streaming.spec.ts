@@ -1,7 +1,7 @@
 // Streamed answers: `{ status, headers, body: asyncIterable | ReadableStream }`.
 import test from 'ava'
 import net from 'node:net'
-import { rawExchange, splitResponses, startServer } from './helpers'
+import { rawExchange, splitResponses, startServer, within } from './helpers'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -147,4 +147,34 @@ test('a web ReadableStream body streams too', async (t) => {
   const res = await fetch(`http://127.0.0.1:${port}/`)
   t.is(res.status, 201)
   t.is(await res.text(), 'web stream')
+})
+
+test('a ReadableStream waiting for its next piece is cancelled as soon as the client leaves', async (t) => {
+  let cancelled!: () => void
+  const cancelledPromise = new Promise<void>((resolve) => (cancelled = resolve))
+  const { server, port } = await startServer({
+    handler: () => ({
+      status: 200,
+      headers: { 'Content-Type': 'text/event-stream' },
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('data: first\n\n'))
+          // ...and nothing more: a quiet event stream.
+        },
+        cancel() {
+          cancelled()
+        },
+      }),
+    }),
+  })
+  t.teardown(() => server.handle().shutdown())
+  const socket = net.connect(port, '127.0.0.1')
+  let received = ''
+  socket.setEncoding('latin1')
+  socket.on('data', (d) => (received += d))
+  socket.write('GET /events HTTP/1.1\r\nHost: x\r\n\r\n')
+  while (!received.includes('data: first')) await sleep(5)
+  socket.destroy()
+  await within(cancelledPromise, 3000, 'the stream is cancelled')
+  t.pass()
 })

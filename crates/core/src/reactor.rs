@@ -580,6 +580,13 @@ impl Reactor {
       self.close(slot);
       return;
     }
+    if conn.peer_closed && conn.open_stream().is_some() {
+      // The client left during a streamed answer (an event stream between
+      // events): its producer hears it now, not at its next write. (Like
+      // Node's own server, a half-closed client counts as gone here.)
+      self.close(slot);
+      return;
+    }
     if conn.readable && conn.phase == Phase::Open && !self.turn.batch_has_room() {
       self.waiting_for_batch_room.push(slot);
     }
