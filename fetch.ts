@@ -264,13 +264,8 @@ async function gatherBody(pieces: AsyncIterable<Uint8Array>): Promise<Uint8Array
     list.push(piece)
     size += piece.length
   }
-  const whole = new Uint8Array(size)
-  let at = 0
-  for (const piece of list) {
-    whole.set(piece, at)
-    at += piece.length
-  }
-  return whole
+  // A fresh array of its own, even for a single piece.
+  return (list.length === 1 ? new Uint8Array(list[0]) : concat(list, size)) as Uint8Array<ArrayBuffer>
 }
 
 /** A streamed request body as a ReadableStream (for `request.body` and the full Request). */

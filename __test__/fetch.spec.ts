@@ -8,7 +8,7 @@ import { inspect } from 'node:util'
 import { serve as serveFetch, toHandler, type FetchHandler } from '../fetch'
 import type { ServerConfig } from '../index'
 import { createApp } from '../examples/hono/app'
-import { RawClient, serve, sleep, stopAtTeardown, within } from './helpers'
+import { dechunk, RawClient, serve, sleep, stopAtTeardown, within } from './helpers'
 
 // The runtime's own classes, before anything installs the light ones.
 const NativeResponse = globalThis.Response
@@ -343,19 +343,6 @@ test('hono: routes, path params, query, JSON in and out, middleware, 404, Set-Co
   t.is(JSON.parse((await client.readResponse()).body).id, '1', 'nothing was sent after the HEAD response head')
 })
 
-/** Decodes a chunked body; throws on bad framing. */
-function dechunk(body: string): string {
-  let out = ''
-  let rest = body
-  for (;;) {
-    const lineEnd = rest.indexOf('\r\n')
-    const size = parseInt(rest.slice(0, lineEnd), 16)
-    if (Number.isNaN(size)) throw new Error(`bad chunk size in ${JSON.stringify(rest.slice(0, 20))}`)
-    if (size === 0) return out
-    out += rest.slice(lineEnd + 2, lineEnd + 2 + size)
-    rest = rest.slice(lineEnd + 4 + size)
-  }
-}
 
 /** Waits (bounded) until the client has received `text`. */
 async function waitFor(client: RawClient, text: string, ms = 3000): Promise<void> {

@@ -342,3 +342,17 @@ export async function spawnListening(
   })
   return { port, stdout: () => stdout, stderr: () => stderr, send: (line) => child.stdin.write(`${line}\n`), exited }
 }
+
+/** Decodes a chunked body; throws on bad framing. */
+export function dechunk(body: string): string {
+  let out = ''
+  let rest = body
+  for (;;) {
+    const lineEnd = rest.indexOf('\r\n')
+    const size = parseInt(rest.slice(0, lineEnd), 16)
+    if (Number.isNaN(size)) throw new Error(`bad chunk size in ${JSON.stringify(rest.slice(0, 20))}`)
+    if (size === 0) return out
+    out += rest.slice(lineEnd + 2, lineEnd + 2 + size)
+    rest = rest.slice(lineEnd + 4 + size)
+  }
+}

@@ -1,7 +1,7 @@
 // Streamed answers: `{ status, headers, body: asyncIterable | ReadableStream }`.
 import test from 'ava'
 import net from 'node:net'
-import { rawExchange, splitResponses, startServer, within } from './helpers'
+import { dechunk, rawExchange, splitResponses, startServer, within } from './helpers'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -12,19 +12,6 @@ async function* pieces(texts: string[], delayMs = 0) {
   }
 }
 
-/** Decodes a chunked body; throws on bad framing. */
-function dechunk(body: string): string {
-  let out = ''
-  let rest = body
-  for (;;) {
-    const lineEnd = rest.indexOf('\r\n')
-    const size = parseInt(rest.slice(0, lineEnd), 16)
-    if (Number.isNaN(size)) throw new Error(`bad chunk size in ${JSON.stringify(rest.slice(0, 20))}`)
-    if (size === 0) return out
-    out += rest.slice(lineEnd + 2, lineEnd + 2 + size)
-    rest = rest.slice(lineEnd + 4 + size)
-  }
-}
 
 test('a streamed body is sent chunked as it is produced, and the connection stays usable', async (t) => {
   const { server, port } = await startServer({

@@ -19,6 +19,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { loadGenArg, numberArg, pickByName } from './lib/args'
 import { runLoad, wrkVersion, type LoadGenName, type LoadResult } from './lib/loadgen'
 import { clkTck, cpuSeconds, cpuTicks, machineBusy } from './lib/proc'
 import { SERVERS_DIR, killAllStarted, rawRequest, startServer } from './lib/servers'
@@ -107,12 +108,6 @@ function parseArgs(argv: string[]): Options {
     quietWaitS: 60,
     out: undefined,
   }
-  const pick = <T extends { name: string }>(list: T[], names: string, flag: string): T[] =>
-    names.split(',').map((name) => {
-      const found = list.find((x) => x.name === name.trim())
-      if (!found) throw new Error(`${flag}: unknown "${name}" (one of ${list.map((x) => x.name).join(', ')})`)
-      return found
-    })
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2) as [string, string | undefined]
     const value = (): string => {
@@ -120,24 +115,15 @@ function parseArgs(argv: string[]): Options {
       if (v === undefined) throw new Error(`${flag} needs a value`)
       return v
     }
-    const number = (min: number): number => {
-      const n = Number(value())
-      if (!Number.isFinite(n) || n < min) throw new Error(`${flag} must be a number >= ${min}`)
-      return n
-    }
+    const number = (min: number): number => numberArg(value(), flag, min)
     switch (flag) {
       case '--duration': opts.durationS = number(1); break
       case '--warmup': opts.warmupS = number(0); break
       case '--rounds': opts.rounds = Math.round(number(1)); break
       case '--connections': opts.connections = Math.round(number(1)); break
-      case '--scenarios': opts.scenarios = pick(SCENARIOS, value(), flag); break
-      case '--servers': opts.servers = pick(HONO_SERVERS, value(), flag); break
-      case '--loadgen': {
-        const v = value()
-        if (v !== 'wrk' && v !== 'autocannon') throw new Error('--loadgen must be wrk or autocannon')
-        opts.loadgen = v
-        break
-      }
+      case '--scenarios': opts.scenarios = pickByName(SCENARIOS, value(), flag); break
+      case '--servers': opts.servers = pickByName(HONO_SERVERS, value(), flag); break
+      case '--loadgen': opts.loadgen = loadGenArg(value()); break
       case '--no-pin': opts.pin = false; break
       case '--quiet-wait': opts.quietWaitS = number(0); break
       case '--out': opts.out = value(); break

@@ -17,6 +17,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { runLoad, wrkVersion, type LoadGenName, type LoadResult } from './lib/loadgen'
 import { clkTck, cpuSeconds, cpuTicks, machineBusy, peakRssMiB } from './lib/proc'
+import { loadGenArg, numberArg, pickByName } from './lib/args'
 import { SERVERS, checkRoutes, killAllStarted, startServer, type ServerSpec } from './lib/servers'
 import { runIdleMemory } from './idle-memory'
 import { runMicro } from './micro'
@@ -100,17 +101,7 @@ function parseArgs(argv: string[]): Options {
     if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`)
     return v
   }
-  const number = (i: number, flag: string, min: number): number => {
-    const n = Number(value(i, flag))
-    if (!Number.isFinite(n) || n < min) throw new Error(`${flag} must be a number >= ${min}`)
-    return n
-  }
-  const pick = <T extends { name: string }>(list: T[], names: string, flag: string): T[] =>
-    names.split(',').map((name) => {
-      const found = list.find((x) => x.name === name.trim())
-      if (!found) throw new Error(`${flag}: unknown "${name}" (one of ${list.map((x) => x.name).join(', ')})`)
-      return found
-    })
+  const number = (i: number, flag: string, min: number): number => numberArg(value(i, flag), flag, min)
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     let [flag, inline] = arg.split('=', 2) as [string, string | undefined]
@@ -123,14 +114,9 @@ function parseArgs(argv: string[]): Options {
       case '--duration': opts.durationS = number(i++, flag, 1); break
       case '--warmup': opts.warmupS = number(i++, flag, 0); break
       case '--rounds': opts.rounds = Math.round(number(i++, flag, 1)); break
-      case '--scenarios': opts.scenarios = pick(SCENARIOS, value(i++, flag), flag); break
-      case '--servers': opts.servers = pick(SERVERS, value(i++, flag), flag); break
-      case '--loadgen': {
-        const v = value(i++, flag)
-        if (v !== 'wrk' && v !== 'autocannon') throw new Error('--loadgen must be wrk or autocannon')
-        opts.loadgen = v
-        break
-      }
+      case '--scenarios': opts.scenarios = pickByName(SCENARIOS, value(i++, flag), flag); break
+      case '--servers': opts.servers = pickByName(SERVERS, value(i++, flag), flag); break
+      case '--loadgen': opts.loadgen = loadGenArg(value(i++, flag)); break
       case '--micro': opts.micro = 'only'; break
       case '--no-micro': opts.micro = 'no'; break
       case '--micro-time': opts.microTimeMs = number(i++, flag, 10); break
