@@ -95,6 +95,19 @@ export const SERVERS: ServerSpec[] = [
       return { ok: true, argv: [bun, path.join(SERVERS_DIR, 'bun.mjs')], env: {}, note: `bun ${version}` }
     },
   },
+  {
+    // V's `fasthttp` module (vlib/fasthttp: epoll, one SO_REUSEPORT listener
+    // and worker thread per CPU), a native binary built by hand from
+    // benchmark/v/main.v; see benchmark/v/README.md.
+    name: 'v',
+    label: 'V fasthttp (native)',
+    optIn: true,
+    prepare: () => {
+      const bin = process.env.FASTHTTP_BENCH_V_BIN || '/tmp/vbuild/vpeer/vpeer'
+      if (!fs.existsSync(bin)) return { ok: false, reason: 'V fasthttp binary not built (see benchmark/v/README.md)' }
+      return { ok: true, argv: [bin], env: { PORT: '0' }, note: `V fasthttp binary ${bin}` }
+    },
+  },
 ]
 
 export interface RunningServer {
