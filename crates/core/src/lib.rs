@@ -21,5 +21,5 @@ pub mod server;
 pub mod span;
 
 pub use batch::{Batch, RequestId};
-pub use reactor::{Embedder, Pulled, ShutdownMode};
+pub use reactor::{Embedder, ShutdownMode};
 pub use server::{EngineConfig, Family, ServerHandle};

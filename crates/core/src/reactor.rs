@@ -242,42 +242,35 @@ pub type ReactorCell = Mutex<Option<Reactor>>;
 /// thread wake-ups. (The wait sleeps in the kernel, like any event loop's.)
 pub const INLINE_LINGER: Duration = Duration::from_micros(100);
 
-/// What `pull` found.
-pub enum Pulled {
-  Batch(Batch),
-  /// The I/O thread has the turns (again).
-  Returned,
-}
-
 /// On the embedder's thread, while it has the turns: one non-blocking turn.
 /// Returns the batch it framed; when none comes within `INLINE_LINGER`, the
 /// turns go back to the I/O thread. Call it only after reporting the last
 /// batch done.
-pub fn pull(cell: &ReactorCell, shared: &ThreadShared) -> Pulled {
+pub fn pull(cell: &ReactorCell, shared: &ThreadShared) -> Option<Batch> {
   if !shared.embedder_has_turns() {
-    return Pulled::Returned;
+    return None;
   }
   if shared.batch_in_flight.load(Ordering::Acquire) {
     // A delivered batch is not consumed yet: a newer one must not overtake
     // it (a body's pieces would arrive out of order). The embedder pulls
     // again once it reports that batch done.
-    return Pulled::Returned;
+    return None;
   }
   let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
   let Some(reactor) = guard.as_mut() else {
     shared.return_turns();
-    return Pulled::Returned;
+    return None;
   };
   let mut outcome = reactor.turn(TurnMode::Pull);
   if matches!(outcome, Ok(TurnEnd::Quiet)) && wait_for_events(&reactor.poll, INLINE_LINGER) {
     outcome = reactor.turn(TurnMode::Pull);
   }
   match outcome {
-    Ok(TurnEnd::Pulled(batch)) => Pulled::Batch(batch),
+    Ok(TurnEnd::Pulled(batch)) => Some(batch),
     // Quiet (or finished, or an error the I/O thread will meet and report).
     _ => {
       shared.return_turns();
-      Pulled::Returned
+      None
     }
   }
 }

@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use crate::batch::Batch;
 use crate::file_body::FileBody;
 use crate::framing::Limits;
 use crate::reactor::{
-  pull, run_io_thread, write_answers, Embedder, Pulled, Reactor, ReactorCell, ReactorSettings, ShutdownMode,
-  ThreadShared, THREAD_SHIFT,
+  pull, run_io_thread, write_answers, Embedder, Reactor, ReactorCell, ReactorSettings, ShutdownMode, ThreadShared,
+  THREAD_SHIFT,
 };
 use crate::response::{answers_with_externals, error_response, kind, push_answer, Answer, FileMeta};
 
@@ -175,9 +176,9 @@ impl ServerHandle {
   /// While the embedder has the turns: runs one non-blocking turn on the
   /// calling thread (answers written, new requests read and framed) and
   /// returns its batch (see `reactor::pull`).
-  pub fn pull(&self) -> Pulled {
+  pub fn pull(&self) -> Option<Batch> {
     if self.threads.len() != 1 {
-      return Pulled::Returned;
+      return None;
     }
     pull(&self.reactors[0], &self.threads[0])
   }

@@ -8,7 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
-use fasthttp_core::{Batch, Embedder, EngineConfig, Family, Pulled, ServerHandle, ShutdownMode};
+use fasthttp_core::{Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
@@ -205,11 +205,10 @@ impl NativeServer {
   pub fn pull(&self) -> Option<PulledBatch> {
     let handle = self.handle.as_ref()?;
     match catch_unwind(AssertUnwindSafe(|| handle.pull())) {
-      Ok(Pulled::Batch(batch)) => Some(PulledBatch {
+      Ok(batch) => batch.map(|batch| PulledBatch {
         table: Uint32Array::new(batch.table),
         data: Buffer::from(batch.data),
       }),
-      Ok(Pulled::Returned) => None,
       Err(_) => {
         // Never leave the engine without a thread to run it.
         handle.return_turns();

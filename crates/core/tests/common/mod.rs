@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use fasthttp_core::batch::{field, REQUEST_FIELDS};
 use fasthttp_core::response::{kind, push_answer};
-use fasthttp_core::{Batch, Embedder, EngineConfig, Pulled, RequestId, ServerHandle};
+use fasthttp_core::{Batch, Embedder, EngineConfig, RequestId, ServerHandle};
 
 /// What the handler saw of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,20 +157,11 @@ fn respond_loop(
           handle.respond(&junk, &[], None);
         }
         if handle.respond(&records, &[], Some(thread)) {
-          pulled = pull_until_settled(&handle);
+          pulled = handle.pull();
         }
       }
       None => break,
     }
-  }
-}
-
-/// Pulls like the JavaScript side while the turns are ours: a batch, or
-/// nothing once the turns went back.
-pub fn pull_until_settled(handle: &ServerHandle) -> Option<Batch> {
-  match handle.pull() {
-    Pulled::Batch(batch) => Some(batch),
-    Pulled::Returned => None,
   }
 }
 
