@@ -95,3 +95,46 @@ for (const inlineTurns of [true, false]) {
 test('config.inlineTurns must be a boolean', (t) => {
   t.throws(() => newServer({ handler: () => '', inlineTurns: 'yes' as unknown as boolean }), { instanceOf: TypeError, message: /config\.inlineTurns/ })
 })
+
+// Direct answers: while JavaScript runs the turns, a large body goes from the
+// handler's buffer to the socket, and only what the socket does not take is
+// copied. Slow readers make those writes partial.
+test('under load, large and small answers on pipelined connections arrive whole and in order', async (t) => {
+  const BIG = 200 * 1024
+  const bodyFor = (url: string) => (url.startsWith('/big') ? Buffer.alloc(BIG, url) : `small ${url}`)
+  const { port } = await serve(t, { handler: (req) => bodyFor(req.url) })
+  const net = await import('node:net')
+  const exchange = (client: number) =>
+    new Promise<string[]>((resolve, reject) => {
+      const urls = Array.from({ length: 8 }, (_, i) => (i % 2 ? `/small/${client}/${i}` : `/big/${client}/${i}`))
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.write(urls.map((url) => `GET ${url} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''))
+        // Read nothing for a while: the server's socket buffer fills up.
+        socket.pause()
+        setTimeout(() => socket.resume(), 50 + client * 5)
+      })
+      let pending = Buffer.alloc(0)
+      const problems: string[] = []
+      let next = 0
+      socket.on('data', (data) => {
+        pending = Buffer.concat([pending, data])
+        for (;;) {
+          const headEnd = pending.indexOf('\r\n\r\n')
+          if (headEnd < 0) return
+          const length = Number(/content-length: (\d+)/i.exec(pending.subarray(0, headEnd).toString('latin1'))?.[1])
+          if (pending.length < headEnd + 4 + length) return
+          const body = pending.subarray(headEnd + 4, headEnd + 4 + length)
+          pending = pending.subarray(headEnd + 4 + length)
+          const url = urls[next++]
+          if (!body.equals(Buffer.from(bodyFor(url)))) problems.push(`${url}: wrong body (${body.length} bytes)`)
+          if (next === urls.length) {
+            socket.end()
+            resolve(problems)
+          }
+        }
+      })
+      socket.on('error', reject)
+    })
+  const results = await within(Promise.all(Array.from({ length: 24 }, (_, client) => exchange(client))), 15000, 'all answers')
+  t.deepEqual(results.flat(), [])
+})

@@ -290,6 +290,36 @@ pub fn write_answers(cell: &ReactorCell, shared: &ThreadShared) {
   }
 }
 
+/// On the embedder's thread, while it has the turns: hands `answers` to
+/// their connections straight from the embedder's buffers and writes them at
+/// once. Nothing is copied into the inbox on the way (a 64 KiB body goes from
+/// the JavaScript buffer to the socket). Answers posted earlier go first.
+/// Returns false, doing nothing, when the I/O thread has the turns.
+pub fn answer_now<'a>(
+  cell: &ReactorCell,
+  shared: &ThreadShared,
+  answers: impl Iterator<Item = (Answer<'a>, Option<FileBody>)>,
+  batch_done: bool,
+) -> bool {
+  if !shared.embedder_has_turns() {
+    return false;
+  }
+  let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
+  let Some(reactor) = guard.as_mut() else {
+    return false;
+  };
+  reactor.turn.now = Instant::now();
+  reactor.take_inbox();
+  for (answer, file) in answers {
+    reactor.accept_answer(&answer, file);
+  }
+  if batch_done {
+    shared.batch_in_flight.store(false, Ordering::Release);
+  }
+  reactor.service_touched();
+  true
+}
+
 /// Sleeps until the poll has events or `limit` passes, without taking the
 /// events (the poll's own descriptor is readable while it has some).
 #[cfg(target_os = "linux")]
@@ -510,16 +540,7 @@ impl Reactor {
       // A file answer's descriptor is ours from here on: if the answer finds
       // no connection, dropping it closes the file.
       let file = adopt_file(&answer);
-      let slot = (answer.id.conn & SLOT_MASK) as usize;
-      if answer.id.conn >> THREAD_SHIFT != self.index {
-        continue;
-      }
-      if let Some(conn) = self.connections.get_mut(slot).and_then(Option::as_mut) {
-        if conn.generation == answer.id.generation {
-          conn.accept_answer(&answer, file, &mut self.turn);
-          self.touched.push(slot);
-        }
-      }
+      self.accept_answer(&answer, file);
     }
     self.answers_scratch = records;
     self.answers_scratch.clear();
@@ -532,6 +553,21 @@ impl Reactor {
         }
       }
       None => {}
+    }
+  }
+
+  /// Queues one answer on its connection (if that connection still is the
+  /// one the request came on); `file` closes when it finds none.
+  fn accept_answer(&mut self, answer: &Answer, file: Option<FileBody>) {
+    let slot = (answer.id.conn & SLOT_MASK) as usize;
+    if answer.id.conn >> THREAD_SHIFT != self.index {
+      return;
+    }
+    if let Some(conn) = self.connections.get_mut(slot).and_then(Option::as_mut) {
+      if conn.generation == answer.id.generation {
+        conn.accept_answer(answer, file, &mut self.turn);
+        self.touched.push(slot);
+      }
     }
   }
 

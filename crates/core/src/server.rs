@@ -15,7 +15,7 @@ use crate::batch::Batch;
 use crate::file_body::FileBody;
 use crate::framing::Limits;
 use crate::reactor::{
-  pull, run_io_thread, write_answers, Embedder, Reactor, ReactorCell, ReactorSettings, ShutdownMode, ThreadShared,
+  answer_now, pull, run_io_thread, write_answers, Embedder, Reactor, ReactorCell, ReactorSettings, ShutdownMode, ThreadShared,
   THREAD_SHIFT,
 };
 use crate::response::{answers_with_externals, error_response, kind, push_answer, Answer, FileMeta};
@@ -161,6 +161,15 @@ impl ServerHandle {
   /// `externals` are the payloads of `kind::EXTERNAL` records, in order.
   /// Returns whether the caller runs the turns now (it should `pull` soon).
   pub fn respond(&self, records: &[u8], externals: &[&[u8]], batch_done_thread: Option<u32>) -> bool {
+    // Direct answers: while the embedder runs the turns, its answers go to
+    // their connections without a stop in the inbox. (File answers take the
+    // inbox path, which owns a duplicate of each descriptor.)
+    if self.threads.len() == 1 && !answers_with_externals(records, externals).any(is_file_answer) {
+      let answers = answers_with_externals(records, externals).map(|answer| (answer, None));
+      if answer_now(&self.reactors[0], &self.threads[0], answers, batch_done_thread == Some(0)) {
+        return self.embedder_has_turns();
+      }
+    }
     self.post(records, externals, batch_done_thread);
     if self.threads.len() == 1 {
       write_answers(&self.reactors[0], &self.threads[0]);
@@ -191,7 +200,7 @@ impl ServerHandle {
   }
 
   fn post(&self, records: &[u8], externals: &[&[u8]], batch_done_thread: Option<u32>) {
-    let has_files = answers_with_externals(records, externals).any(|a| a.kind & kind::MASK == kind::FILE);
+    let has_files = answers_with_externals(records, externals).any(is_file_answer);
     if self.threads.len() == 1 && externals.is_empty() && !has_files {
       // Only whole records go into the inbox: a truncated one must not
       // swallow the records a later call appends behind it.
@@ -250,6 +259,10 @@ impl Drop for ServerHandle {
 /// to the embedder, which closes it once `respond` returns: it is duplicated
 /// here, during the call, and the inbox owns the duplicate. A file that
 /// cannot be taken over is answered with 500.
+fn is_file_answer(answer: Answer) -> bool {
+  answer.kind & kind::MASK == kind::FILE
+}
+
 fn push_owned_answer(out: &mut Vec<u8>, answer: &Answer) {
   if answer.kind & kind::MASK != kind::FILE {
     push_answer(out, answer.id, answer.kind, answer.bytes);
