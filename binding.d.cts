@@ -33,8 +33,14 @@ export declare class NativeServer {
    * While JavaScript runs the turns: one non-blocking turn of the engine on
    * this thread (answers written, new requests read) and its batch; null
    * when none came (the turns then went back to the I/O thread).
+   *
+   * Pull slabs: when the batch fits in `data` from byte `dataAt` and in
+   * `table` from word `tableAt`, it is copied there (row offsets made
+   * absolute in `data`) and the number of rows is returned: no buffer, no
+   * finalizer and no allocation per batch. A batch that does not fit comes
+   * as a batch of its own.
    */
-  pull(): PulledBatch | null
+  pull(data: Uint8Array, dataAt: number, table: Uint32Array, tableAt: number): number | PulledBatch | null
   /**
    * Graceful (`immediate` false): stop accepting, finish what is owed, stop.
    * Immediate: close every connection now.

@@ -128,13 +128,9 @@ export interface ServerConfig {
     /** Called with every handler error (the client got a 500). Default: console.error. */
     onError?: (error: unknown, req: HttpRequest | undefined) => void;
 }
-/**
- * One request: a view over the bytes the engine received (V's `HttpRequest`).
- * The `Slice` fields index into `buffer`; the string conveniences decode only
- * when called.
- */
 export declare class HttpRequest {
-    readonly userData: unknown;
+    /** `config.userData`. */
+    get userData(): unknown;
     /** The request's own bytes: the head, then the body (decoded if it was chunked). */
     get buffer(): Buffer;
     private slice;
@@ -273,6 +269,8 @@ export declare class Server {
     /** Graceful stop; closes everything and rejects if it takes longer than `timeoutMs`. */
     shutdown({ timeoutMs }?: ShutdownOptions): Promise<void>;
     private onEvent;
+    /** Hands the rows `start..end` of `store.table` to their handlers (or streams). */
+    private handleRows;
     /** A request whose body follows in pieces: its reader acknowledges each. */
     private startUpload;
     private onBodyPiece;
@@ -318,6 +316,10 @@ export declare class Server {
     private scheduleFlush;
     private flush;
     private pullScheduled;
+    private slab;
+    private slabDataAt;
+    private slabTableAt;
+    private newSlab;
     /** One inline turn: its answers are written, its new requests handled. */
     private pull;
     private onThreadStopped;

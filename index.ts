@@ -223,6 +223,11 @@ const KIND_EXTERNAL = 0x20
 /** Bodies from this size on are passed to the engine by reference. */
 const EXTERNAL_MIN = 16 * 1024
 const CONTENT_TYPE_SHIFT = 8
+// Pull slabs (see `Server.pull`): sizes, and the room below which a new one is made.
+const SLAB_BYTES = 512 * 1024
+const SLAB_WORDS = 64 * 1024
+const SLAB_MIN_ROOM_BYTES = 64 * 1024
+const SLAB_MIN_ROOM_WORDS = 8 * 1024
 const CONTENT_TYPE_TEXT = 0
 const CONTENT_TYPE_HTML = 1
 const CONTENT_TYPE_JSON = 2
@@ -232,24 +237,69 @@ const CONTENT_TYPE_JSON = 2
  * The `Slice` fields index into `buffer`; the string conveniences decode only
  * when called.
  */
-export class HttpRequest {
+/**
+ * Where requests' bytes and rows live: a batch of its own, a slice of a pull
+ * slab (shared by many batches, see `Server.pull`), or a request's own copy.
+ */
+interface BatchStore {
+  readonly data: Buffer
+  readonly table: Uint32Array
   readonly userData: unknown
-  /** @internal */ readonly _table: Uint32Array
-  /** @internal */ readonly _row: number
-  /** @internal the whole batch; this request's bytes start at `_base` */ readonly _data: Buffer
-  /** @internal */ readonly _base: number
+  /** A pull slab: a request kept past its handler takes a copy (`_detach`). */
+  readonly slab: boolean
+}
+
+export class HttpRequest {
+  // Four fields only: a request is the one object made per request, and its
+  // size sets how often the young generation is collected under load.
+  /** @internal */ _store: BatchStore
+  /** @internal this request's row in `_store.table` */ _row: number
   /** @internal */ _buffer: Buffer | undefined
   /** @internal the body arriving in pieces, when it is streamed */ _bodyStream: RequestBody | undefined
 
   /** @internal */
-  constructor(data: Buffer, table: Uint32Array, row: number, userData: unknown) {
-    this._data = data
-    this._base = table[row + F_DATA_START]
-    this._table = table
+  constructor(store: BatchStore, row: number) {
+    this._store = store
     this._row = row
-    this.userData = userData
     this._buffer = undefined
     this._bodyStream = undefined
+  }
+
+  /** `config.userData`. */
+  get userData(): unknown {
+    return this._store.userData
+  }
+
+  /** @internal */
+  get _table(): Uint32Array {
+    return this._store.table
+  }
+
+  /** @internal the bytes; this request's start at `_base` */
+  get _data(): Buffer {
+    return this._store.data
+  }
+
+  /** @internal */
+  get _base(): number {
+    return this._store.table[this._row + F_DATA_START]
+  }
+
+  /**
+   * @internal The request is kept past its handler (async, streamed, a
+   * file): it takes a copy of its bytes and row, so it does not keep a whole
+   * pull slab alive (a long-poll would otherwise pin 512 KiB).
+   */
+  _detach(): void {
+    const store = this._store
+    if (!store.slab) return
+    const start = this._base
+    const table = store.table.slice(this._row, this._row + REQUEST_FIELDS)
+    table[F_DATA_START] = 0
+    const data = Buffer.from(store.data.subarray(start, start + table[F_DATA_LEN]))
+    this._store = { data, table, userData: store.userData, slab: false }
+    this._row = 0
+    this._buffer = undefined
   }
 
   /** The request's own bytes: the head, then the body (decoded if it was chunked). */
@@ -1090,8 +1140,15 @@ export class Server {
       this.onThreadStopped(stopError ?? null)
       return
     }
-    const { handler, userData } = this.config
-    for (let row = 0; row < table.length; row += REQUEST_FIELDS) {
+    this.handleRows({ data, table, userData: this.config.userData, slab: false }, 0, table.length, thread)
+  }
+
+  /** Hands the rows `start..end` of `store.table` to their handlers (or streams). */
+  private handleRows(store: BatchStore, start: number, end: number, thread: number): void {
+    const { table, data } = store
+    const handler = this.config.handler
+    let waiting = false
+    for (let row = start; row < end; row += REQUEST_FIELDS) {
       const rowFlags = table[row + F_FLAGS]
       if ((rowFlags & FLAG_TAKEN_OVER) !== 0) {
         this.onTakenOver(table, row, data)
@@ -1113,8 +1170,11 @@ export class Server {
         this.onBodyPiece(table, row, data, rowFlags)
         continue
       }
-      const req = new HttpRequest(data, table, row, userData)
-      if ((rowFlags & FLAG_BODY_STREAMED) !== 0) this.startUpload(req)
+      const req = new HttpRequest(store, row)
+      if ((rowFlags & FLAG_BODY_STREAMED) !== 0) {
+        req._detach()
+        this.startUpload(req)
+      }
       let result: HandlerResult | Promise<HandlerResult>
       try {
         result = handler(req)
@@ -1123,6 +1183,8 @@ export class Server {
         continue
       }
       if (result !== null && typeof result === 'object' && typeof (result as Promise<HandlerResult>).then === 'function') {
+        waiting = true
+        req._detach()
         ;(result as Promise<HandlerResult>).then(
           (value) => {
             this.answer(req, value)
@@ -1137,11 +1199,12 @@ export class Server {
         this.answer(req, result as HandlerResult)
       }
     }
-    // The batch is handed out: say so with the answers, after the promises
-    // that are already settled have added theirs (one native call, one
-    // wake-up of the I/O thread, for sync and async handlers alike).
+    // The batch is handed out: say so with the answers (one native call, one
+    // wake-up of the I/O thread). When a handler is async, wait for the
+    // promises that settle in this tick, so their answers join the call.
     this.batchesDone.push(thread)
-    this.scheduleFlush()
+    if (waiting) this.scheduleFlush()
+    else this.flush()
   }
 
   /** A request whose body follows in pieces: its reader acknowledges each. */
@@ -1190,14 +1253,17 @@ export class Server {
       return
     }
     if (isStreamingResponse(result)) {
+      req._detach()
       void this.streamAnswer(req, result)
       return
     }
     if (isReusableTakeover(result)) {
+      req._detach()
       void this.reusableTakeover(req, result)
       return
     }
     if (isFileResponse(result)) {
+      req._detach()
       this.answerFile(req, result).catch((error) => {
         this.answerError(req, error)
         this.scheduleFlush()
@@ -1481,12 +1547,48 @@ export class Server {
 
   private pullScheduled = false
 
+  // Pull slabs: inline turns copy their batches into these two buffers, one
+  // after another, instead of each batch coming as two new native buffers
+  // with finalizers. A slab is never written twice; when it runs low a new
+  // one is made and the old one lives as long as a request still views it.
+  private slab: BatchStore | undefined
+  private slabDataAt = 0
+  private slabTableAt = 0
+
+  private newSlab(): BatchStore {
+    this.slabDataAt = 0
+    this.slabTableAt = 0
+    return {
+      data: Buffer.allocUnsafeSlow(SLAB_BYTES),
+      table: new Uint32Array(SLAB_WORDS),
+      userData: this.config.userData,
+      slab: true,
+    }
+  }
+
   /** One inline turn: its answers are written, its new requests handled. */
   private pull = (): void => {
     this.pullScheduled = false
-    const batch = this.native.pull()
+    let slab = this.slab
+    if (slab === undefined || slab.data.length - this.slabDataAt < SLAB_MIN_ROOM_BYTES || slab.table.length - this.slabTableAt < SLAB_MIN_ROOM_WORDS) {
+      slab = this.slab = this.newSlab()
+    }
+    const pulled = this.native.pull(slab.data, this.slabDataAt, slab.table, this.slabTableAt)
     // null: quiet; the I/O thread has the turns again.
-    if (batch !== null && batch !== undefined) this.onEvent(0, batch.table, batch.data)
+    if (pulled === null || pulled === undefined) return
+    if (typeof pulled !== 'number') {
+      // Too big for what is left of the slab: a batch of its own.
+      this.onEvent(0, pulled.table, pulled.data)
+      return
+    }
+    const start = this.slabTableAt
+    const end = start + pulled * REQUEST_FIELDS
+    if (pulled > 0) {
+      const last = end - REQUEST_FIELDS
+      this.slabDataAt = slab.table[last + F_DATA_START] + slab.table[last + F_DATA_LEN]
+    }
+    this.slabTableAt = end
+    this.handleRows(slab, start, end, 0)
   }
 
   private onThreadStopped(stopError: string | null): void {

@@ -18,9 +18,16 @@ test('garbage answer records from JS are ignored; the server keeps serving and s
   const stoppedPromise = new Promise<void>((resolve) => (stopped = resolve))
   const native = new NativeServer(config)
   // Like index.ts: while respond() says JavaScript has the turns, pull them.
+  // Slabs of a few sizes, so both answers of pull() occur: rows copied into
+  // the slab (a count) or, when they do not fit, a batch of its own.
+  let pulls = 0
   const pump = () => {
-    const batch = native.pull()
-    if (batch) onBatch(0, batch.table, batch.data)
+    const slabData = Buffer.alloc([0, 64, 4096][pulls % 3])
+    const slabTable = new Uint32Array([0, 19, 19 * 64][pulls % 3])
+    pulls += 1
+    const pulled = native.pull(slabData, 0, slabTable, 0)
+    if (typeof pulled === 'number') onBatch(0, slabTable.subarray(0, pulled * 19), slabData)
+    else if (pulled) onBatch(0, pulled.table, pulled.data)
   }
   const onBatch = (thread: number, table: Uint32Array, data: Buffer) => {
     // Garbage first (random words, a truncated record, an unknown thread),

@@ -55,6 +55,11 @@ function bigHead(): string {
 const BIG_HEAD = bigHead()
 
 /** A batch as the engine lays it out: one data buffer, one offset table. */
+/** A synthetic batch as the store HttpRequest views (a batch of its own). */
+function storeOf(batch: { data: Buffer; table: Uint32Array }): ConstructorParameters<typeof HttpRequest>[0] {
+  return { ...batch, userData: undefined, slab: false }
+}
+
 function syntheticBatch(head: string, count: number): { data: Buffer; table: Uint32Array } {
   const one = Buffer.from(head, 'latin1')
   const data = Buffer.alloc(one.length * count)
@@ -179,18 +184,18 @@ export async function runMicro({ time = 500, log = console.log }: MicroOptions =
   let sink = 0
   add(`views: ${BATCH} HttpRequest over a batch (small heads)`, BATCH, () => {
     for (let row = 0; row < small.table.length; row += REQUEST_FIELDS) {
-      const req = new HttpRequest(small.data, small.table, row, undefined)
+      const req = new HttpRequest(storeOf(small), row)
       sink += req.path.len
     }
   })
   add(`views: ${BATCH} HttpRequest + methodName + url (2 KiB heads)`, BATCH, () => {
     for (let row = 0; row < big.table.length; row += REQUEST_FIELDS) {
-      const req = new HttpRequest(big.data, big.table, row, undefined)
+      const req = new HttpRequest(storeOf(big), row)
       sink += req.methodName.length + req.url.length
     }
   })
-  const smallReq = new HttpRequest(small.data, small.table, 0, undefined)
-  const bigReq = new HttpRequest(big.data, big.table, 0, undefined)
+  const smallReq = new HttpRequest(storeOf(small), 0)
+  const bigReq = new HttpRequest(storeOf(big), 0)
   add(`header('connection'), small head (${SMALL_HEAD.length} B)`, 1, () => (sink += smallReq.header('connection')?.length ?? 0))
   add(`header('x-request-id'), 2 KiB head (${BIG_HEAD.length} B)`, 1, () => (sink += bigReq.header('x-request-id')?.length ?? 0))
   add('headerEntries(), small head', 1, () => (sink += smallReq.headerEntries().length))
@@ -199,7 +204,7 @@ export async function runMicro({ time = 500, log = console.log }: MicroOptions =
   // --- answer encoding, each handler result form ---------------------------------
   const encoder = newServer({ port: 0, host: '127.0.0.1', handler: () => 'Hello, World!' })
   const internals = encoder as unknown as ServerInternals
-  const requests = Array.from({ length: BATCH }, (_, i) => new HttpRequest(small.data, small.table, i * REQUEST_FIELDS, undefined))
+  const requests = Array.from({ length: BATCH }, (_, i) => new HttpRequest(storeOf(small), i * REQUEST_FIELDS))
   const hello = 'Hello, World!'
   const helloBytes = Buffer.from(hello)
   const rawText = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${hello.length}\r\n\r\n${hello}`

@@ -231,4 +231,52 @@ impl Batch {
   pub fn take(&mut self) -> Batch {
     std::mem::take(self)
   }
+
+  /// Takes back the buffers of a batch the embedder has copied out, so the
+  /// next batch is framed without allocating. Only while this one is still
+  /// empty and unallocated, and never a buffer grown past `RECYCLE_MAX_BYTES`
+  /// (one huge batch must not pin its memory for good).
+  pub fn recycle(&mut self, mut spare: Batch) {
+    let small = spare.data.capacity() <= RECYCLE_MAX_BYTES && spare.table.capacity() * 4 <= RECYCLE_MAX_BYTES;
+    if self.is_empty() && self.data.is_empty() && self.table.capacity() == 0 && small {
+      spare.table.clear();
+      spare.data.clear();
+      *self = spare;
+    }
+  }
+}
+
+/// The largest batch buffer `Batch::recycle` keeps.
+pub const RECYCLE_MAX_BYTES: usize = 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  fn used(data_bytes: usize, rows: usize) -> Batch {
+    Batch {
+      table: vec![7; rows * REQUEST_FIELDS],
+      data: vec![1; data_bytes],
+    }
+  }
+
+  #[test]
+  fn recycle_keeps_the_buffers_of_a_small_batch_emptied() {
+    let mut batch = Batch::default();
+    batch.recycle(used(4096, 10));
+    assert!(batch.is_empty() && batch.data.is_empty());
+    assert!(batch.data.capacity() >= 4096 && batch.table.capacity() >= 10 * REQUEST_FIELDS);
+  }
+
+  #[test]
+  fn recycle_drops_a_huge_batch_and_never_replaces_pending_requests() {
+    let mut batch = Batch::default();
+    batch.recycle(used(RECYCLE_MAX_BYTES + 1, 1));
+    assert_eq!(batch.data.capacity(), 0, "a huge buffer is not kept");
+
+    let mut pending = used(10, 1);
+    pending.recycle(used(100, 2));
+    assert_eq!(pending.len(), 1, "requests framed meanwhile stay");
+    assert_eq!(pending.data.len(), 10);
+  }
 }

@@ -275,6 +275,15 @@ pub fn pull(cell: &ReactorCell, shared: &ThreadShared) -> Option<Batch> {
   }
 }
 
+/// Gives a pulled batch's buffers back to the reactor once the embedder has
+/// copied it out (see `Batch::recycle`).
+pub fn recycle(cell: &ReactorCell, batch: Batch) {
+  let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
+  if let Some(reactor) = guard.as_mut() {
+    reactor.turn.batch.recycle(batch);
+  }
+}
+
 /// On the embedder's thread, while it has the turns: writes the answers it
 /// just posted at once, instead of at its next `pull` (a loop iteration
 /// later): each response leaves as soon as its handler is done.

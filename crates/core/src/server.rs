@@ -15,8 +15,8 @@ use crate::batch::Batch;
 use crate::file_body::FileBody;
 use crate::framing::Limits;
 use crate::reactor::{
-  answer_now, pull, run_io_thread, write_answers, Embedder, Reactor, ReactorCell, ReactorSettings, ShutdownMode, ThreadShared,
-  THREAD_SHIFT,
+  answer_now, pull, recycle, run_io_thread, write_answers, Embedder, Reactor, ReactorCell, ReactorSettings,
+  ShutdownMode, ThreadShared, THREAD_SHIFT,
 };
 use crate::response::{answers_with_externals, error_response, kind, push_answer, Answer, FileMeta};
 
@@ -166,7 +166,12 @@ impl ServerHandle {
     // inbox path, which owns a duplicate of each descriptor.)
     if self.threads.len() == 1 && !answers_with_externals(records, externals).any(is_file_answer) {
       let answers = answers_with_externals(records, externals).map(|answer| (answer, None));
-      if answer_now(&self.reactors[0], &self.threads[0], answers, batch_done_thread == Some(0)) {
+      if answer_now(
+        &self.reactors[0],
+        &self.threads[0],
+        answers,
+        batch_done_thread == Some(0),
+      ) {
         return self.embedder_has_turns();
       }
     }
@@ -190,6 +195,14 @@ impl ServerHandle {
       return None;
     }
     pull(&self.reactors[0], &self.threads[0])
+  }
+
+  /// Hands back a pulled batch the embedder has copied out, so its buffers
+  /// serve the next batch instead of new allocations.
+  pub fn recycle(&self, batch: Batch) {
+    if self.threads.len() == 1 {
+      recycle(&self.reactors[0], batch);
+    }
   }
 
   /// Gives the turns back to the I/O thread (the embedder cannot pull).

@@ -8,6 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
+use fasthttp_core::batch::{field, REQUEST_FIELDS};
 use fasthttp_core::{Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -82,6 +83,23 @@ impl Embedder for JsEmbedder {
       ThreadsafeFunctionCallMode::NonBlocking,
     );
   }
+}
+
+/// Copies `batch` into the pull slabs at `data_at` / `table_at` when it fits,
+/// rebasing each row's data offset onto the slab.
+fn copy_into_slabs(batch: &Batch, data: &mut [u8], data_at: usize, table: &mut [u32], table_at: usize) -> bool {
+  let data_room = data.len().saturating_sub(data_at);
+  let table_room = table.len().saturating_sub(table_at);
+  if batch.data.len() > data_room || batch.table.len() > table_room || data_at > u32::MAX as usize / 2 {
+    return false;
+  }
+  data[data_at..data_at + batch.data.len()].copy_from_slice(&batch.data);
+  let rows = &mut table[table_at..table_at + batch.table.len()];
+  rows.copy_from_slice(&batch.table);
+  for row in rows.chunks_exact_mut(REQUEST_FIELDS) {
+    row[field::DATA_START] += data_at as u32;
+  }
+  true
 }
 
 /// A server engine: bound and serving after `start`, until `shutdown`.
@@ -201,14 +219,38 @@ impl NativeServer {
   /// While JavaScript runs the turns: one non-blocking turn of the engine on
   /// this thread (answers written, new requests read) and its batch; null
   /// when none came (the turns then went back to the I/O thread).
+  ///
+  /// Pull slabs: when the batch fits in `data` from byte `dataAt` and in
+  /// `table` from word `tableAt`, it is copied there (row offsets made
+  /// absolute in `data`) and the number of rows is returned: no buffer, no
+  /// finalizer and no allocation per batch. A batch that does not fit comes
+  /// as a batch of its own.
   #[napi]
-  pub fn pull(&self) -> Option<PulledBatch> {
+  pub fn pull(
+    &self,
+    mut data: Uint8ArraySlice<'_>,
+    data_at: u32,
+    mut table: Uint32ArraySlice<'_>,
+    table_at: u32,
+  ) -> Option<Either<u32, PulledBatch>> {
     let handle = self.handle.as_ref()?;
+    // SAFETY: the slabs are plain JS typed arrays, written only here, during
+    // this synchronous call on the JavaScript thread (nothing else runs).
+    let (data, table) = unsafe { (data.as_mut(), table.as_mut()) };
     match catch_unwind(AssertUnwindSafe(|| handle.pull())) {
-      Ok(batch) => batch.map(|batch| PulledBatch {
-        table: Uint32Array::new(batch.table),
-        data: Buffer::from(batch.data),
-      }),
+      Ok(batch) => {
+        let batch = batch?;
+        if copy_into_slabs(&batch, data, data_at as usize, table, table_at as usize) {
+          let rows = batch.len() as u32;
+          handle.recycle(batch);
+          Some(Either::A(rows))
+        } else {
+          Some(Either::B(PulledBatch {
+            table: Uint32Array::new(batch.table),
+            data: Buffer::from(batch.data),
+          }))
+        }
+      }
       Err(_) => {
         // Never leave the engine without a thread to run it.
         handle.return_turns();
