@@ -27,8 +27,10 @@ export declare class NativeServer {
    * holds the payloads of records marked external (large bodies JS did not
    * copy into `records`), in order. Returns whether JavaScript runs the
    * turns now: it should then `pull` soon (after other pending I/O).
+   * `recordsLen`, when given, is how much of `records` is filled (so the
+   * caller passes its reusable buffer without making a view of it).
    */
-  respond(records: Uint8Array, batchDoneThread: number, externals?: Array<Uint8Array> | undefined | null): boolean
+  respond(records: Uint8Array, batchDoneThread: number, externals?: Array<Uint8Array> | undefined | null, recordsLen?: number | undefined | null): boolean
   /**
    * While JavaScript runs the turns: one non-blocking turn of the engine on
    * this thread (answers written, new requests read) and its batch; null

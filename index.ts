@@ -945,10 +945,10 @@ class AnswerWriter {
   /** Large payloads of this tick's external records, in record order. */
   externals: Uint8Array[] = []
 
+  /** The buffer whose first `length` bytes are this tick's records (then reset). */
   take(): Buffer {
-    const records = this.out.subarray(0, this.length)
     this.length = 0
-    return records
+    return this.out
   }
 
   /** The external payloads, or undefined when there are none; resets the list. */
@@ -1530,10 +1530,11 @@ export class Server {
     this.flushScheduled = false
     const done = this.batchesDone
     let ourTurns = false
+    const length = this.writer.length
     if (done.length === 0) {
-      if (this.writer.length > 0) ourTurns = this.native.respond(this.writer.take(), -1, this.writer.takeExternals())
+      if (length > 0) ourTurns = this.native.respond(this.writer.take(), -1, this.writer.takeExternals(), length)
     } else {
-      ourTurns = this.native.respond(this.writer.take(), done[0], this.writer.takeExternals())
+      ourTurns = this.native.respond(this.writer.take(), done[0], this.writer.takeExternals(), length)
       for (let i = 1; i < done.length; i++) ourTurns = this.native.respond(EMPTY, done[i])
       done.length = 0
     }

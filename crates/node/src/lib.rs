@@ -206,10 +206,19 @@ impl NativeServer {
   /// copy into `records`), in order. Returns whether JavaScript runs the
   /// turns now: it should then `pull` soon (after other pending I/O).
   #[napi]
-  pub fn respond(&self, records: &[u8], batch_done_thread: i32, externals: Option<Vec<Uint8Array>>) -> bool {
+  /// `recordsLen`, when given, is how much of `records` is filled (so the
+  /// caller passes its reusable buffer without making a view of it).
+  pub fn respond(
+    &self,
+    records: &[u8],
+    batch_done_thread: i32,
+    externals: Option<Vec<Uint8Array>>,
+    records_len: Option<u32>,
+  ) -> bool {
     let Some(handle) = self.handle.as_ref() else {
       return false;
     };
+    let records = &records[..records_len.map_or(records.len(), |len| (len as usize).min(records.len()))];
     let done = u32::try_from(batch_done_thread).ok();
     let externals = externals.unwrap_or_default();
     let slices: Vec<&[u8]> = externals.iter().map(|buffer| &buffer[..]).collect();
