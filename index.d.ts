@@ -316,10 +316,8 @@ export declare class Server {
     private scheduleFlush;
     private flush;
     private pullScheduled;
-    private slab;
-    private slabDataAt;
-    private slabTableAt;
-    private newSlab;
+    private pullSlabs;
+    private keptSlabs;
     /** One inline turn: its answers are written, its new requests handled. */
     private pull;
     private onThreadStopped;

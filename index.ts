@@ -224,10 +224,13 @@ const KIND_EXTERNAL = 0x20
 const EXTERNAL_MIN = 16 * 1024
 const CONTENT_TYPE_SHIFT = 8
 // Pull slabs (see `Server.pull`): sizes, and the room below which a new one is made.
-const SLAB_BYTES = 512 * 1024
-const SLAB_WORDS = 64 * 1024
-const SLAB_MIN_ROOM_BYTES = 64 * 1024
-const SLAB_MIN_ROOM_WORDS = 8 * 1024
+const SLAB_BYTES = 64 * 1024
+const SLAB_WORDS = 16 * 1024
+const SLAB_MIN_ROOM_BYTES = 16 * 1024
+const SLAB_MIN_ROOM_WORDS = 2 * 1024
+// Slabs of requests kept past their handler: small, so a long-poll pins little.
+const KEPT_SLAB_BYTES = 8 * 1024
+const KEPT_SLAB_WORDS = 2 * 1024
 const CONTENT_TYPE_TEXT = 0
 const CONTENT_TYPE_HTML = 1
 const CONTENT_TYPE_JSON = 2
@@ -247,6 +250,55 @@ interface BatchStore {
   readonly userData: unknown
   /** A pull slab: a request kept past its handler takes a copy (`_detach`). */
   readonly slab: boolean
+}
+
+/**
+ * Slabs that batches (or kept requests) are copied into one after another.
+ * A slab is never written twice: when one runs low a new one is made, and
+ * the old one lives as long as a request still views it (like Node's own
+ * Buffer pool). Data and rows run low at different speeds (4 KiB bodies
+ * fill the data long before the rows), so each is renewed on its own.
+ */
+class Slabs {
+  private current: BatchStore | undefined
+  dataAt = 0
+  tableAt = 0
+
+  constructor(
+    private readonly dataBytes: number,
+    private readonly tableWords: number,
+    private readonly userData: unknown,
+    /** Pull slabs (`BatchStore.slab`), or the small slabs of kept requests. */
+    private readonly pull: boolean,
+  ) {}
+
+  /** The most data one request may put in a slab of this size. */
+  get largest(): number {
+    return this.dataBytes >>> 1
+  }
+
+  /** A store with room for `bytes` and `words` (or the most a new one has). */
+  room(bytes: number, words: number): BatchStore {
+    let store = this.current
+    const dataLow = store === undefined || store.data.length - this.dataAt < bytes
+    const tableLow = store === undefined || store.table.length - this.tableAt < words
+    if (dataLow || tableLow) {
+      store = this.current = {
+        data: dataLow ? Buffer.allocUnsafeSlow(this.dataBytes) : store!.data,
+        table: tableLow ? new Uint32Array(this.tableWords) : store!.table,
+        userData: this.userData,
+        slab: this.pull,
+      }
+      if (dataLow) this.dataAt = 0
+      if (tableLow) this.tableAt = 0
+    }
+    return store!
+  }
+
+  used(bytes: number, words: number): void {
+    this.dataAt += bytes
+    this.tableAt += words
+  }
 }
 
 export class HttpRequest {
@@ -287,19 +339,35 @@ export class HttpRequest {
 
   /**
    * @internal The request is kept past its handler (async, streamed, a
-   * file): it takes a copy of its bytes and row, so it does not keep a whole
-   * pull slab alive (a long-poll would otherwise pin 512 KiB).
+   * file): it copies its bytes and row into `kept`, small slabs of its own
+   * kind, so it does not keep a whole pull slab alive (a long-poll would
+   * otherwise pin a whole 64 KiB slab).
    */
-  _detach(): void {
+  _detach(kept: Slabs): void {
     const store = this._store
     if (!store.slab) return
-    const start = this._base
-    const table = store.table.slice(this._row, this._row + REQUEST_FIELDS)
-    table[F_DATA_START] = 0
-    const data = Buffer.from(store.data.subarray(start, start + table[F_DATA_LEN]))
-    this._store = { data, table, userData: store.userData, slab: false }
-    this._row = 0
+    const table = store.table
+    const row = this._row
+    const start = table[row + F_DATA_START]
+    const length = table[row + F_DATA_LEN]
+    if (length > kept.largest) {
+      // Big (a large body): a copy of its own.
+      const own = table.slice(row, row + REQUEST_FIELDS)
+      own[F_DATA_START] = 0
+      this._store = { data: Buffer.from(store.data.subarray(start, start + length)), table: own, userData: store.userData, slab: false }
+      this._row = 0
+      this._buffer = undefined
+      return
+    }
+    const to = kept.room(length, REQUEST_FIELDS)
+    const at = kept.dataAt
+    store.data.copy(to.data, at, start, start + length)
+    for (let i = 0; i < REQUEST_FIELDS; i++) to.table[kept.tableAt + i] = table[row + i]
+    to.table[kept.tableAt + F_DATA_START] = at
+    this._store = to
+    this._row = kept.tableAt
     this._buffer = undefined
+    kept.used(length, REQUEST_FIELDS)
   }
 
   /** The request's own bytes: the head, then the body (decoded if it was chunked). */
@@ -1041,6 +1109,8 @@ export class Server {
   /** @internal use `newServer` */
   constructor(config: ResolvedConfig) {
     this.config = config
+    this.pullSlabs = new Slabs(SLAB_BYTES, SLAB_WORDS, config.userData, true)
+    this.keptSlabs = new Slabs(KEPT_SLAB_BYTES, KEPT_SLAB_WORDS, config.userData, false)
     this.native = new NativeServer({
       host: config.host,
       port: config.port,
@@ -1172,7 +1242,7 @@ export class Server {
       }
       const req = new HttpRequest(store, row)
       if ((rowFlags & FLAG_BODY_STREAMED) !== 0) {
-        req._detach()
+        req._detach(this.keptSlabs)
         this.startUpload(req)
       }
       let result: HandlerResult | Promise<HandlerResult>
@@ -1184,7 +1254,7 @@ export class Server {
       }
       if (result !== null && typeof result === 'object' && typeof (result as Promise<HandlerResult>).then === 'function') {
         waiting = true
-        req._detach()
+        req._detach(this.keptSlabs)
         ;(result as Promise<HandlerResult>).then(
           (value) => {
             this.answer(req, value)
@@ -1253,17 +1323,17 @@ export class Server {
       return
     }
     if (isStreamingResponse(result)) {
-      req._detach()
+      req._detach(this.keptSlabs)
       void this.streamAnswer(req, result)
       return
     }
     if (isReusableTakeover(result)) {
-      req._detach()
+      req._detach(this.keptSlabs)
       void this.reusableTakeover(req, result)
       return
     }
     if (isFileResponse(result)) {
-      req._detach()
+      req._detach(this.keptSlabs)
       this.answerFile(req, result).catch((error) => {
         this.answerError(req, error)
         this.scheduleFlush()
@@ -1548,33 +1618,18 @@ export class Server {
 
   private pullScheduled = false
 
-  // Pull slabs: inline turns copy their batches into these two buffers, one
-  // after another, instead of each batch coming as two new native buffers
-  // with finalizers. A slab is never written twice; when it runs low a new
-  // one is made and the old one lives as long as a request still views it.
-  private slab: BatchStore | undefined
-  private slabDataAt = 0
-  private slabTableAt = 0
-
-  private newSlab(): BatchStore {
-    this.slabDataAt = 0
-    this.slabTableAt = 0
-    return {
-      data: Buffer.allocUnsafeSlow(SLAB_BYTES),
-      table: new Uint32Array(SLAB_WORDS),
-      userData: this.config.userData,
-      slab: true,
-    }
-  }
+  // Pull slabs: inline turns copy their batches here, one after another,
+  // instead of each batch coming as two new native buffers with finalizers.
+  private pullSlabs: Slabs
+  // Requests kept past their handler copy themselves into these small slabs.
+  private keptSlabs: Slabs
 
   /** One inline turn: its answers are written, its new requests handled. */
   private pull = (): void => {
     this.pullScheduled = false
-    let slab = this.slab
-    if (slab === undefined || slab.data.length - this.slabDataAt < SLAB_MIN_ROOM_BYTES || slab.table.length - this.slabTableAt < SLAB_MIN_ROOM_WORDS) {
-      slab = this.slab = this.newSlab()
-    }
-    const pulled = this.native.pull(slab.data, this.slabDataAt, slab.table, this.slabTableAt)
+    const slabs = this.pullSlabs
+    const slab = slabs.room(SLAB_MIN_ROOM_BYTES, SLAB_MIN_ROOM_WORDS)
+    const pulled = this.native.pull(slab.data, slabs.dataAt, slab.table, slabs.tableAt)
     // null: quiet; the I/O thread has the turns again.
     if (pulled === null || pulled === undefined) return
     if (typeof pulled !== 'number') {
@@ -1582,13 +1637,12 @@ export class Server {
       this.onEvent(0, pulled.table, pulled.data)
       return
     }
-    const start = this.slabTableAt
+    const start = slabs.tableAt
     const end = start + pulled * REQUEST_FIELDS
     if (pulled > 0) {
       const last = end - REQUEST_FIELDS
-      this.slabDataAt = slab.table[last + F_DATA_START] + slab.table[last + F_DATA_LEN]
+      slabs.used(slab.table[last + F_DATA_START] + slab.table[last + F_DATA_LEN] - slabs.dataAt, end - start)
     }
-    this.slabTableAt = end
     this.handleRows(slab, start, end, 0)
   }
 

@@ -67,7 +67,7 @@ test('requests kept past their handler read their own bytes while later batches 
     },
   })
   // 8 clients × 40 waves × 5 requests of ~1 KiB, each wave sent once the
-  // last is answered: inline turns pull them into several 512 KiB slabs.
+  // last is answered: inline turns pull them into many 64 KiB slabs.
   const clients = Array.from({ length: 8 }, (_, c) => {
     const waves: Buffer[][] = []
     const expected: string[] = []
