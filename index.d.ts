@@ -128,6 +128,11 @@ export interface ServerConfig {
     /** Called with every handler error (the client got a 500). Default: console.error. */
     onError?: (error: unknown, req: HttpRequest | undefined) => void;
 }
+/**
+ * One request: a view over the bytes the engine received (V's `HttpRequest`).
+ * The `Slice` fields index into `buffer`; the string conveniences decode only
+ * when called.
+ */
 export declare class HttpRequest {
     /** `config.userData`. */
     get userData(): unknown;

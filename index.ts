@@ -236,20 +236,16 @@ const CONTENT_TYPE_HTML = 1
 const CONTENT_TYPE_JSON = 2
 
 /**
- * One request: a view over the bytes the engine received (V's `HttpRequest`).
- * The `Slice` fields index into `buffer`; the string conveniences decode only
- * when called.
- */
-/**
- * Where requests' bytes and rows live: a batch of its own, a slice of a pull
- * slab (shared by many batches, see `Server.pull`), or a request's own copy.
+ * Where requests' bytes and rows live: a batch of its own, a pull slab
+ * (shared by many batches, see `Server.pull`), a kept slab (requests kept
+ * past their handler), or a large kept request's own copy.
  */
 interface BatchStore {
   readonly data: Buffer
   readonly table: Uint32Array
   readonly userData: unknown
   /** A pull slab: a request kept past its handler takes a copy (`_detach`). */
-  readonly slab: boolean
+  readonly pullSlab: boolean
 }
 
 /**
@@ -268,8 +264,8 @@ class Slabs {
     private readonly dataBytes: number,
     private readonly tableWords: number,
     private readonly userData: unknown,
-    /** Pull slabs (`BatchStore.slab`), or the small slabs of kept requests. */
-    private readonly pull: boolean,
+    /** Pull slabs (`BatchStore.pullSlab`), or the small slabs of kept requests. */
+    private readonly pullSlab: boolean,
   ) {}
 
   /** The most data one request may put in a slab of this size. */
@@ -287,7 +283,7 @@ class Slabs {
         data: dataLow ? Buffer.allocUnsafeSlow(this.dataBytes) : store!.data,
         table: tableLow ? new Uint32Array(this.tableWords) : store!.table,
         userData: this.userData,
-        slab: this.pull,
+        pullSlab: this.pullSlab,
       }
       if (dataLow) this.dataAt = 0
       if (tableLow) this.tableAt = 0
@@ -301,6 +297,11 @@ class Slabs {
   }
 }
 
+/**
+ * One request: a view over the bytes the engine received (V's `HttpRequest`).
+ * The `Slice` fields index into `buffer`; the string conveniences decode only
+ * when called.
+ */
 export class HttpRequest {
   // Four fields only: a request is the one object made per request, and its
   // size sets how often the young generation is collected under load.
@@ -345,7 +346,7 @@ export class HttpRequest {
    */
   _detach(kept: Slabs): void {
     const store = this._store
-    if (!store.slab) return
+    if (!store.pullSlab) return
     const table = store.table
     const row = this._row
     const start = table[row + F_DATA_START]
@@ -354,7 +355,7 @@ export class HttpRequest {
       // Big (a large body): a copy of its own.
       const own = table.slice(row, row + REQUEST_FIELDS)
       own[F_DATA_START] = 0
-      this._store = { data: Buffer.from(store.data.subarray(start, start + length)), table: own, userData: store.userData, slab: false }
+      this._store = { data: Buffer.from(store.data.subarray(start, start + length)), table: own, userData: store.userData, pullSlab: false }
       this._row = 0
       this._buffer = undefined
       return
@@ -1210,7 +1211,7 @@ export class Server {
       this.onThreadStopped(stopError ?? null)
       return
     }
-    this.handleRows({ data, table, userData: this.config.userData, slab: false }, 0, table.length, thread)
+    this.handleRows({ data, table, userData: this.config.userData, pullSlab: false }, 0, table.length, thread)
   }
 
   /** Hands the rows `start..end` of `store.table` to their handlers (or streams). */

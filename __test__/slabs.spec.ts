@@ -56,7 +56,7 @@ test('requests kept past their handler read their own bytes while later batches 
       if (url.startsWith('/slow')) {
         // Async: answered after later requests have been read into the slabs.
         // It has taken a copy of its bytes: it pins no slab while it waits.
-        return sleep(5 + (req.body.len % 40)).then(() => `${req._store.slab ? 'pins a slab ' : ''}${req.url}|${req.header('x-id')}|${req.bodyText()}`)
+        return sleep(5 + (req.body.len % 40)).then(() => `${req._store.pullSlab ? 'pins a slab ' : ''}${req.url}|${req.header('x-id')}|${req.bodyText()}`)
       }
       if (url.startsWith('/keep')) {
         // Held by user code past a synchronous handler: read again at the end.
@@ -88,7 +88,7 @@ test('requests kept past their handler read their own bytes while later batches 
   const results = await within(Promise.all(clients), 60_000, 'answers')
   for (const { answers, expected } of results) t.deepEqual(answers, expected)
   // The point of the test: batches really went through more than one slab.
-  const slabs = [...slabsSeen].filter((store) => (store as { slab: boolean }).slab)
+  const slabs = [...slabsSeen].filter((store) => (store as { pullSlab: boolean }).pullSlab)
   t.true(slabs.length >= 2, `requests came from ${slabs.length} pull slab(s)`)
   t.is(kept.length, 8 * 20)
   let intact = 0

@@ -57,7 +57,7 @@ const BIG_HEAD = bigHead()
 /** A batch as the engine lays it out: one data buffer, one offset table. */
 /** A synthetic batch as the store HttpRequest views (a batch of its own). */
 function storeOf(batch: { data: Buffer; table: Uint32Array }): ConstructorParameters<typeof HttpRequest>[0] {
-  return { ...batch, userData: undefined, slab: false }
+  return { ...batch, userData: undefined, pullSlab: false }
 }
 
 function syntheticBatch(head: string, count: number): { data: Buffer; table: Uint32Array } {

@@ -205,9 +205,9 @@ impl NativeServer {
   /// holds the payloads of records marked external (large bodies JS did not
   /// copy into `records`), in order. Returns whether JavaScript runs the
   /// turns now: it should then `pull` soon (after other pending I/O).
-  #[napi]
   /// `recordsLen`, when given, is how much of `records` is filled (so the
   /// caller passes its reusable buffer without making a view of it).
+  #[napi]
   pub fn respond(
     &self,
     records: &[u8],
