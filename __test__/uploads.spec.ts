@@ -6,6 +6,7 @@ import crypto from 'node:crypto'
 import http from 'node:http'
 import net from 'node:net'
 import { once } from 'node:events'
+import { spawn } from 'node:child_process'
 import { newServer, RequestBodyError, type HttpRequest } from '../index'
 import { rawExchange, serve, sleep, splitResponses, within } from './helpers'
 
@@ -56,17 +57,60 @@ function upload(port: number, count: number, { chunked = false, path = '/' } = {
   })
 }
 
-test('a 256 MiB upload is read as it arrives, byte-identical, with bounded memory', async (t) => {
+/**
+ * `upload(port, count)` (Content-Length) from a child process, so that this
+ * process's memory is the server's alone, not also the client's 256 MiB of
+ * pieces.
+ */
+function uploadFromChild(port: number, count: number): Promise<{ status: number; body: string; sha: string; bytes: number }> {
+  const script = `
+    const http = require('node:http')
+    const crypto = require('node:crypto')
+    const piece = ${piece.toString()}
+    const size = piece(0).length
+    const hash = crypto.createHash('sha256')
+    const req = http.request({ host: '127.0.0.1', port: ${port}, method: 'POST', path: '/', agent: false,
+      headers: { 'Content-Length': String(${count} * size) } }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => (body += d))
+      res.on('end', () => console.log(JSON.stringify({ status: res.statusCode, body, sha: hash.digest('hex'), bytes: ${count} * size })))
+    })
+    req.on('error', (error) => { console.error(error); process.exit(1) })
+    let i = 0
+    const write = () => {
+      while (i < ${count}) {
+        const bytes = piece(i++)
+        hash.update(bytes)
+        if (!req.write(bytes)) return void req.once('drain', write)
+      }
+      req.end()
+    }
+    write()
+  `
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let output = ''
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (d) => (output += d))
+  return once(child, 'exit').then(([code]) => {
+    if (code !== 0) throw new Error(`upload client exited with ${code}`)
+    return JSON.parse(output)
+  })
+}
+
+// Serial: ava runs it before this file's concurrent tests, whose own uploads
+// would otherwise count in the same process's RSS.
+test.serial('a 256 MiB upload is read as it arrives, byte-identical, with bounded memory', async (t) => {
   const { port } = await serve(t, { streamBodiesOver: MiB, maxBodySize: 2 ** 32, handler: hashBody })
   global.gc?.()
   const rssBefore = process.memoryUsage().rss
   let rssPeak = rssBefore
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20)
-  const result = await within(upload(port, 4096), 60_000, 'upload')
+  const result = await within(uploadFromChild(port, 4096), 60_000, 'upload')
   clearInterval(sampler)
   t.is(result.status, 200)
   t.is(result.body, `streamed ${result.bytes} ${result.sha}`)
-  // Client and server share this process: the body never sits in memory whole.
+  // The body never sits in the server's memory whole.
   t.true(rssPeak - rssBefore < 96 * MiB, `RSS grew by ${((rssPeak - rssBefore) / MiB).toFixed(1)} MiB`)
 })
 
