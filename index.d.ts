@@ -181,6 +181,8 @@ export declare class HttpRequest {
      * complete (the client left, a malformed chunk, past `maxBodySize`); a
      * handler that lets it escape answers with its status. Answering before
      * the body has been read closes the connection after the response.
+     * Each piece is a view into the buffer it arrived in (like Node's pooled
+     * Buffers): copy a piece you keep for long, or it keeps that buffer alive.
      */
     bodyStream(): AsyncIterableIterator<Buffer>;
     /** The whole body, streamed or not, as one Buffer (bounded by `maxBodySize`). */
@@ -248,6 +250,8 @@ export declare class Server {
     private threadsRunning;
     private threadError;
     private stoppedWaiters;
+    /** See `holdEventLoop`. */
+    private loopHold;
     private writer;
     private flushScheduled;
     /** I/O threads whose batch was handed to handlers and not yet reported. */

@@ -1098,6 +1098,8 @@ export class Server {
   private threadsRunning = 0
   private threadError: Error | undefined
   private stoppedWaiters: Array<() => void> = []
+  /** See `holdEventLoop`. */
+  private loopHold: ReturnType<typeof setInterval> | undefined
   private writer = new AnswerWriter()
   private flushScheduled = false
   /** I/O threads whose batch was handed to handlers and not yet reported. */
@@ -1159,6 +1161,7 @@ export class Server {
     }
     this.threadsRunning = this.native.threadCount()
     this.state = 'running'
+    this.loopHold = holdEventLoop()
     return new Promise<void>((resolve, reject) => {
       this.stoppedWaiters.push(() => (this.threadError ? reject(this.threadError) : resolve()))
     })
@@ -1665,10 +1668,23 @@ export class Server {
     this.threadsRunning -= 1
     if (this.threadsRunning > 0) return
     this.state = 'stopped'
+    clearInterval(this.loopHold)
     const waiters = this.stoppedWaiters
     this.stoppedWaiters = []
     for (const waiter of waiters) waiter()
   }
+}
+
+/**
+ * Keeps a running server's process alive under runtimes other than Node.
+ * Node keeps it alive for the engine's ThreadsafeFunction; Bun was seen (in
+ * about one of ten full test runs, always under load) to exit with code 0
+ * while a server was still serving, with nothing else pending, so there a
+ * ref'd timer that never fires holds the loop until the server has stopped.
+ */
+function holdEventLoop(): ReturnType<typeof setInterval> | undefined {
+  if (!('bun' in process.versions) && !('deno' in process.versions)) return undefined
+  return setInterval(() => {}, 0x7fffffff)
 }
 
 /**

@@ -4,45 +4,31 @@
 // big for what is left of a slab must arrive whole.
 import test from 'ava'
 import crypto from 'node:crypto'
-import net from 'node:net'
+import path from 'node:path'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import type { HttpRequest } from '../index'
 import { serve, sleep, within } from './helpers'
+// The clients live in a fixture, so they can also run in a child process.
+const { pipelined, post, bodyFor, kindOf } = require('./fixtures/wave-clients.cjs')
 
-/** Sends `requests` pipelined on one connection and resolves with the bodies of the answers, in order. */
-function pipelined(port: number, requests: Buffer[]): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.end(Buffer.concat(requests)))
-    let pending = Buffer.alloc(0)
-    const bodies: string[] = []
-    socket.on('data', (chunk) => {
-      pending = Buffer.concat([pending, chunk])
-      for (;;) {
-        const headEnd = pending.indexOf('\r\n\r\n')
-        if (headEnd === -1) break
-        const length = Number(/content-length: (\d+)/i.exec(pending.subarray(0, headEnd).toString('latin1'))?.[1])
-        if (pending.length < headEnd + 4 + length) break
-        bodies.push(pending.subarray(headEnd + 4, headEnd + 4 + length).toString('latin1'))
-        pending = pending.subarray(headEnd + 4 + length)
-      }
-      if (bodies.length === requests.length) {
-        socket.destroy()
-        resolve(bodies)
-      }
-    })
-    socket.on('error', reject)
-    socket.on('close', () => bodies.length < requests.length && reject(new Error(`closed after ${bodies.length} answers`)))
+const WAVE_CLIENTS = path.join(__dirname, 'fixtures', 'wave-clients.cjs')
+
+/** Runs `clients` wave clients (see the fixture) in a child process and resolves with each one's answers. */
+function wavesFromChild(port: number, clients: number, waves: number): Promise<string[][]> {
+  const child = spawn(process.execPath, [WAVE_CLIENTS, String(port), String(clients), String(waves)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
   })
-}
-
-function post(path: string, id: string, body: string): Buffer {
-  return Buffer.from(`POST ${path} HTTP/1.1\r\nHost: x\r\nX-Id: ${id}\r\nContent-Length: ${body.length}\r\n\r\n${body}`, 'latin1')
-}
-
-/** Sends `waves` groups of requests on one connection, each after the answers to the one before. */
-async function inWaves(port: number, waves: Buffer[][]): Promise<string[]> {
-  const answers: string[] = []
-  for (const wave of waves) answers.push(...(await pipelined(port, wave)))
-  return answers
+  let output = ''
+  let errors = ''
+  child.stdout.setEncoding('utf8')
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.setEncoding('utf8')
+  child.stderr.on('data', (d) => (errors += d))
+  return once(child, 'exit').then(([code]) => {
+    if (code !== 0) throw new Error(`wave clients exited with ${code}: ${errors}`)
+    return JSON.parse(output)
+  })
 }
 
 test('requests kept past their handler read their own bytes while later batches fill new slabs', async (t) => {
@@ -66,30 +52,24 @@ test('requests kept past their handler read their own bytes while later batches 
       return `${url}|${req.bodyText().length}`
     },
   })
-  // 8 clients × 40 waves × 5 requests of ~1 KiB, each wave sent once the
-  // last is answered: inline turns pull them into many 64 KiB slabs.
-  const clients = Array.from({ length: 8 }, (_, c) => {
-    const waves: Buffer[][] = []
-    const expected: string[] = []
-    for (let w = 0; w < 40; w++) {
-      const wave: Buffer[] = []
-      for (let j = 0; j < 5; j++) {
-        const i = w * 5 + j
-        const id = `${c}-${i}`
-        const body = crypto.randomBytes(600).toString('hex').slice(0, 600 + (i % 400))
-        const kind = i % 10 === 3 ? 'slow' : i % 10 === 7 ? 'keep' : 'fast'
-        wave.push(post(`/${kind}?${id}`, id, body))
-        expected.push(kind === 'slow' ? `/slow?${id}|${id}|${body}` : kind === 'keep' ? 'kept' : `/fast?${id}|${body.length}`)
-      }
-      waves.push(wave)
-    }
-    return inWaves(started.port, waves).then((answers) => ({ answers, expected }))
+  // 8 clients × 40 waves × 5 requests of ~1 KiB, sent from another process
+  // so they arrive while handlers run: inline turns pull them into many
+  // 64 KiB slabs.
+  const results = await within(wavesFromChild(started.port, 8, 40), 60_000, 'answers')
+  t.is(results.length, 8)
+  results.forEach((answers, c) => {
+    const expected = Array.from({ length: 200 }, (_, i) => {
+      const id = `${c}-${i}`
+      const kind = kindOf(i)
+      if (kind === 'slow') return `/slow?${id}|${id}|${bodyFor(c, i)}`
+      return kind === 'keep' ? 'kept' : `/fast?${id}|${bodyFor(c, i).length}`
+    })
+    t.deepEqual(answers, expected, `client ${c}`)
   })
-  const results = await within(Promise.all(clients), 60_000, 'answers')
-  for (const { answers, expected } of results) t.deepEqual(answers, expected)
   // The point of the test: batches really went through more than one slab.
   const slabs = [...slabsSeen].filter((store) => (store as { pullSlab: boolean }).pullSlab)
   t.true(slabs.length >= 2, `requests came from ${slabs.length} pull slab(s)`)
+  t.log(`${slabs.length} pull slabs`)
   t.is(kept.length, 8 * 20)
   let intact = 0
   for (const { req, id, body } of kept) {

