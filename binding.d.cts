@@ -36,13 +36,16 @@ export declare class NativeServer {
    * this thread (answers written, new requests read) and its batch; null
    * when none came (the turns then went back to the I/O thread).
    *
-   * Pull slabs: when the batch fits in `data` from byte `dataAt` and in
-   * `table` from word `tableAt`, it is copied there (row offsets made
-   * absolute in `data`) and the number of rows is returned: no buffer, no
-   * finalizer and no allocation per batch. A batch that does not fit comes
-   * as a batch of its own.
+   * Pull slabs: the batch's rows are copied into `data` from byte `dataAt`
+   * and into `table` from word `tableAt` (row offsets made absolute in
+   * `data`), as many as fit, and their number is returned: no buffer, no
+   * finalizer and no allocation per batch. The rows that did not fit wait
+   * for the next calls (`pullPending`), which take them before another
+   * turn. A row too big for the room left comes as a batch of its own.
    */
   pull(data: Uint8Array, dataAt: number, table: Uint32Array, tableAt: number): number | PulledBatch | null
+  /** Whether rows of a pulled batch still wait for `pull`. */
+  pullPending(): boolean
   /**
    * Graceful (`immediate` false): stop accepting, finish what is owed, stop.
    * Immediate: close every connection now.

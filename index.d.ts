@@ -329,6 +329,7 @@ export declare class Server {
     private keptSlabs;
     /** One inline turn: its answers are written, its new requests handled. */
     private pull;
+    private pullPart;
     private onThreadStopped;
 }
 /**

@@ -1636,6 +1636,13 @@ export class Server {
   /** One inline turn: its answers are written, its new requests handled. */
   private pull = (): void => {
     this.pullScheduled = false
+    // A batch bigger than a slab comes in parts, all in this tick (a later
+    // batch must not come between them), each answered before the next.
+    do this.pullPart()
+    while (this.native.pullPending())
+  }
+
+  private pullPart(): void {
     const slabs = this.pullSlabs
     const slab = slabs.room(SLAB_MIN_ROOM_BYTES, SLAB_MIN_ROOM_WORDS)
     const pulled = this.native.pull(slab.data, slabs.dataAt, slab.table, slabs.tableAt)

@@ -15,8 +15,8 @@ const { pipelined, post, bodyFor, kindOf } = require('./fixtures/wave-clients.cj
 const WAVE_CLIENTS = path.join(__dirname, 'fixtures', 'wave-clients.cjs')
 
 /** Runs `clients` wave clients (see the fixture) in a child process and resolves with each one's answers. */
-function wavesFromChild(port: number, clients: number, waves: number): Promise<string[][]> {
-  const child = spawn(process.execPath, [WAVE_CLIENTS, String(port), String(clients), String(waves)], {
+function wavesFromChild(port: number, clients: number, waves: number, perWave = 5): Promise<string[][]> {
+  const child = spawn(process.execPath, [WAVE_CLIENTS, String(port), String(clients), String(waves), String(perWave)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -76,6 +76,29 @@ test('requests kept past their handler read their own bytes while later batches 
     if (req.header('x-id') === id && req.bodyText() === body && req.url.endsWith(id)) intact++
   }
   t.is(intact, kept.length, 'every kept request still reads its own url, header and body')
+})
+
+test('a turn that frames more than a slab holds is handed out in parts, in order, in one tick', async (t) => {
+  const started = await serve(t, {
+    maxBodySize: 1 << 20,
+    handler: (req) => `${req.header('x-id')}|${req.bodyText() === bodyFor(...(req.header('x-id') ?? '0-0').split('-').map(Number)) ? 'ok' : 'bad'}`,
+  })
+  // Count the pulls that left rows for the next part (the parts are the point).
+  const native = (started.server as unknown as { native: { pull: (...args: unknown[]) => unknown; pullPending(): boolean } }).native
+  const pull = native.pull.bind(native)
+  let parted = 0
+  native.pull = (...args: unknown[]) => {
+    const pulled = pull(...args)
+    if (native.pullPending()) parted++
+    return pulled
+  }
+  // 8 clients × 6 waves of 40 pipelined ~1 KiB requests: turns of up to 320 KiB.
+  const results = await within(wavesFromChild(started.port, 8, 6, 40), 60_000, 'answers')
+  results.forEach((answers, c) => {
+    t.deepEqual(answers, Array.from({ length: 240 }, (_, i) => `${c}-${i}|ok`), `client ${c}`)
+  })
+  t.true(parted > 0, 'some turns came in parts')
+  t.log(`${parted} pulls left rows for a next part`)
 })
 
 test('batches too big for the room left in a slab arrive whole and in order', async (t) => {

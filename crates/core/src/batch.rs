@@ -232,6 +232,72 @@ impl Batch {
     std::mem::take(self)
   }
 
+  /// Where row `row`'s bytes start in `data`.
+  fn row_data_start(&self, row: usize) -> usize {
+    self.table[row * REQUEST_FIELDS + field::DATA_START] as usize
+  }
+
+  /// Where row `row`'s bytes end in `data`.
+  fn row_data_end(&self, row: usize) -> usize {
+    self.row_data_start(row) + self.table[row * REQUEST_FIELDS + field::DATA_LEN] as usize
+  }
+
+  /// Pull slabs: copies whole rows, from `first_row` on, into `data` from
+  /// byte `data_at` and into `table` from word `table_at`, as many as fit,
+  /// each row's `DATA_START` made absolute in `data`. Returns how many rows
+  /// it copied: 0 when the first does not fit. (A row's bytes follow the
+  /// bytes of the rows before it, so a run of rows is one run of bytes.)
+  pub fn copy_rows_into(&self, first_row: usize, data: &mut [u8], data_at: usize, table: &mut [u32], table_at: usize) -> usize {
+    let rows = self.len();
+    if first_row >= rows || data_at > data.len() || table_at > table.len() || data_at > u32::MAX as usize / 2 {
+      return 0;
+    }
+    let data_room = data.len() - data_at;
+    let rows_room = (table.len() - table_at) / REQUEST_FIELDS;
+    let base = self.row_data_start(first_row);
+    let mut end_row = first_row;
+    let mut data_end = base;
+    while end_row < rows && end_row - first_row < rows_room {
+      if self.row_data_start(end_row) < data_end || self.row_data_end(end_row) - base > data_room {
+        break;
+      }
+      data_end = self.row_data_end(end_row);
+      end_row += 1;
+    }
+    data[data_at..data_at + (data_end - base)].copy_from_slice(&self.data[base..data_end]);
+    let words = &mut table[table_at..table_at + (end_row - first_row) * REQUEST_FIELDS];
+    words.copy_from_slice(&self.table[first_row * REQUEST_FIELDS..end_row * REQUEST_FIELDS]);
+    for row in words.chunks_exact_mut(REQUEST_FIELDS) {
+      row[field::DATA_START] = (row[field::DATA_START] as usize - base + data_at) as u32;
+    }
+    end_row - first_row
+  }
+
+  /// Rows `first_row .. end_row` as a batch of their own (offsets rebased).
+  pub fn rows(&self, first_row: usize, end_row: usize) -> Batch {
+    let end_row = end_row.min(self.len());
+    if first_row >= end_row {
+      return Batch::default();
+    }
+    let base = self.row_data_start(first_row);
+    let data_end = self.row_data_end(end_row - 1).max(base);
+    let mut table = self.table[first_row * REQUEST_FIELDS..end_row * REQUEST_FIELDS].to_vec();
+    for row in table.chunks_exact_mut(REQUEST_FIELDS) {
+      row[field::DATA_START] -= base as u32;
+    }
+    Batch {
+      table,
+      data: self.data[base..data_end].to_vec(),
+    }
+  }
+
+  /// How many rows from `first_row` on are each larger than `room` bytes.
+  pub fn rows_larger_than(&self, first_row: usize, room: usize) -> usize {
+    (first_row..self.len())
+      .take_while(|&row| self.row_data_end(row) - self.row_data_start(row) > room)
+      .count()
+  }
+
   /// Takes back the buffers of a batch the embedder has copied out, so the
   /// next batch is framed without allocating. Only while this one is still
   /// empty and unallocated, and never a buffer grown past `RECYCLE_MAX_BYTES`
@@ -258,6 +324,69 @@ mod tests {
       table: vec![7; rows * REQUEST_FIELDS],
       data: vec![1; data_bytes],
     }
+  }
+
+  /// A batch of rows whose bytes are `sizes[i]` bytes of the value `i`.
+  fn rows_of(sizes: &[usize]) -> Batch {
+    let mut batch = Batch::default();
+    for (i, &size) in sizes.iter().enumerate() {
+      let mut row = [0u32; REQUEST_FIELDS];
+      row[field::SEQ] = i as u32;
+      row[field::DATA_START] = batch.data.len() as u32;
+      row[field::DATA_LEN] = size as u32;
+      batch.data.extend(std::iter::repeat_n(i as u8, size));
+      batch.table.extend_from_slice(&row);
+    }
+    batch
+  }
+
+  /// The bytes of each row copied into `data` / `table`, by its `SEQ`.
+  fn copied_rows(data: &[u8], table: &[u32]) -> Vec<(u32, Vec<u8>)> {
+    table
+      .chunks_exact(REQUEST_FIELDS)
+      .map(|row| {
+        let start = row[field::DATA_START] as usize;
+        (row[field::SEQ], data[start..start + row[field::DATA_LEN] as usize].to_vec())
+      })
+      .collect()
+  }
+
+  #[test]
+  fn copy_rows_into_copies_the_whole_rows_that_fit_then_the_rest() {
+    let batch = rows_of(&[100, 300, 50, 400, 10]);
+    let mut data = vec![0u8; 1000];
+    let mut table = vec![0u32; 10 * REQUEST_FIELDS];
+    // From byte 500: rows 0-2 (450 bytes) fit, row 3 does not.
+    assert_eq!(batch.copy_rows_into(0, &mut data, 500, &mut table, REQUEST_FIELDS), 3);
+    let first = copied_rows(&data, &table[REQUEST_FIELDS..4 * REQUEST_FIELDS]);
+    assert_eq!(first, vec![(0, vec![0; 100]), (1, vec![1; 300]), (2, vec![2; 50])]);
+    assert_eq!(table[REQUEST_FIELDS + field::DATA_START], 500, "offsets are absolute in the slab");
+    // The rest, into a fresh slab.
+    let mut data = vec![0u8; 1000];
+    let mut table = vec![0u32; 10 * REQUEST_FIELDS];
+    assert_eq!(batch.copy_rows_into(3, &mut data, 0, &mut table, 0), 2);
+    assert_eq!(copied_rows(&data, &table[..2 * REQUEST_FIELDS]), vec![(3, vec![3; 400]), (4, vec![4; 10])]);
+  }
+
+  #[test]
+  fn copy_rows_into_stops_at_the_table_room_and_copies_nothing_past_the_end() {
+    let batch = rows_of(&[10, 10, 10]);
+    let mut data = vec![0u8; 100];
+    let mut table = vec![0u32; 2 * REQUEST_FIELDS + 3];
+    assert_eq!(batch.copy_rows_into(0, &mut data, 0, &mut table, 0), 2, "two rows of table room");
+    assert_eq!(batch.copy_rows_into(3, &mut data, 0, &mut table, 0), 0, "no rows past the end");
+    assert_eq!(batch.copy_rows_into(0, &mut data, 95, &mut table, 0), 0, "the first row does not fit");
+  }
+
+  #[test]
+  fn rows_makes_a_rebased_batch_and_counts_big_rows() {
+    let batch = rows_of(&[10, 5000, 6000, 20]);
+    assert_eq!(batch.rows_larger_than(1, 4096), 2);
+    assert_eq!(batch.rows_larger_than(0, 4096), 0);
+    let own = batch.rows(1, 3);
+    assert_eq!(own.len(), 2);
+    assert_eq!(own.data.len(), 11_000);
+    assert_eq!(copied_rows(&own.data, &own.table), vec![(1, vec![1; 5000]), (2, vec![2; 6000])]);
   }
 
   #[test]

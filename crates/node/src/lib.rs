@@ -4,11 +4,11 @@
 //! while JavaScript runs the I/O thread's turns inline) and answers out (one
 //! synchronous `respond` per JavaScript tick).
 
+use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
-use fasthttp_core::batch::{field, REQUEST_FIELDS};
 use fasthttp_core::{Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -44,6 +44,15 @@ pub struct NativeConfig {
 pub struct PulledBatch {
   pub table: Uint32Array,
   pub data: Buffer,
+}
+
+impl From<Batch> for PulledBatch {
+  fn from(batch: Batch) -> Self {
+    PulledBatch {
+      table: Uint32Array::new(batch.table),
+      data: Buffer::from(batch.data),
+    }
+  }
 }
 
 /// Forwards engine events to JavaScript through the server's single
@@ -85,29 +94,15 @@ impl Embedder for JsEmbedder {
   }
 }
 
-/// Copies `batch` into the pull slabs at `data_at` / `table_at` when it fits,
-/// rebasing each row's data offset onto the slab.
-fn copy_into_slabs(batch: &Batch, data: &mut [u8], data_at: usize, table: &mut [u32], table_at: usize) -> bool {
-  let data_room = data.len().saturating_sub(data_at);
-  let table_room = table.len().saturating_sub(table_at);
-  if batch.data.len() > data_room || batch.table.len() > table_room || data_at > u32::MAX as usize / 2 {
-    return false;
-  }
-  data[data_at..data_at + batch.data.len()].copy_from_slice(&batch.data);
-  let rows = &mut table[table_at..table_at + batch.table.len()];
-  rows.copy_from_slice(&batch.table);
-  for row in rows.chunks_exact_mut(REQUEST_FIELDS) {
-    row[field::DATA_START] += data_at as u32;
-  }
-  true
-}
-
 /// A server engine: bound and serving after `start`, until `shutdown`.
 #[napi]
 pub struct NativeServer {
   config: EngineConfig,
   started: bool,
   handle: Option<Arc<ServerHandle>>,
+  /// The rows of a pulled batch that did not fit in the slab yet, and the
+  /// first of them: `pull` hands them out before running another turn.
+  leftover: RefCell<Option<(Batch, usize)>>,
 }
 
 #[napi]
@@ -141,6 +136,7 @@ impl NativeServer {
       config: engine,
       started: false,
       handle: None,
+      leftover: RefCell::new(None),
     })
   }
 
@@ -229,11 +225,12 @@ impl NativeServer {
   /// this thread (answers written, new requests read) and its batch; null
   /// when none came (the turns then went back to the I/O thread).
   ///
-  /// Pull slabs: when the batch fits in `data` from byte `dataAt` and in
-  /// `table` from word `tableAt`, it is copied there (row offsets made
-  /// absolute in `data`) and the number of rows is returned: no buffer, no
-  /// finalizer and no allocation per batch. A batch that does not fit comes
-  /// as a batch of its own.
+  /// Pull slabs: the batch's rows are copied into `data` from byte `dataAt`
+  /// and into `table` from word `tableAt` (row offsets made absolute in
+  /// `data`), as many as fit, and their number is returned: no buffer, no
+  /// finalizer and no allocation per batch. The rows that did not fit wait
+  /// for the next calls (`pullPending`), which take them before another
+  /// turn. A row too big for the room left comes as a batch of its own.
   #[napi]
   pub fn pull(
     &self,
@@ -246,27 +243,48 @@ impl NativeServer {
     // SAFETY: the slabs are plain JS typed arrays, written only here, during
     // this synchronous call on the JavaScript thread (nothing else runs).
     let (data, table) = unsafe { (data.as_mut(), table.as_mut()) };
-    match catch_unwind(AssertUnwindSafe(|| handle.pull())) {
-      Ok(batch) => {
-        let batch = batch?;
-        if copy_into_slabs(&batch, data, data_at as usize, table, table_at as usize) {
-          let rows = batch.len() as u32;
-          handle.recycle(batch);
-          Some(Either::A(rows))
-        } else {
-          Some(Either::B(PulledBatch {
-            table: Uint32Array::new(batch.table),
-            data: Buffer::from(batch.data),
-          }))
+    let (batch, first) = match self.leftover.borrow_mut().take() {
+      Some(rest) => rest,
+      None => match catch_unwind(AssertUnwindSafe(|| handle.pull())) {
+        Ok(batch) => (batch?, 0),
+        Err(_) => {
+          // Never leave the engine without a thread to run it.
+          handle.return_turns();
+          handle.shutdown(ShutdownMode::Immediate);
+          return None;
         }
+      },
+    };
+    let (data_at, table_at) = (data_at as usize, table_at as usize);
+    let copied = batch.copy_rows_into(first, data, data_at, table, table_at);
+    let mut next = first + copied;
+    let own = if copied > 0 || next >= batch.len() {
+      None
+    } else {
+      // Not even the next row fits: it, and the big rows right after it,
+      // come as a batch of their own.
+      let big = batch.rows_larger_than(next, data.len().saturating_sub(data_at)).max(1);
+      if next == 0 && big >= batch.len() {
+        return Some(Either::B(batch.into()));
       }
-      Err(_) => {
-        // Never leave the engine without a thread to run it.
-        handle.return_turns();
-        handle.shutdown(ShutdownMode::Immediate);
-        None
-      }
+      next += big;
+      Some(batch.rows(next - big, next))
+    };
+    if next < batch.len() {
+      *self.leftover.borrow_mut() = Some((batch, next));
+    } else {
+      handle.recycle(batch);
     }
+    Some(match own {
+      None => Either::A(copied as u32),
+      Some(own) => Either::B(own.into()),
+    })
+  }
+
+  /// Whether rows of a pulled batch still wait for `pull`.
+  #[napi]
+  pub fn pull_pending(&self) -> bool {
+    self.leftover.borrow().is_some()
   }
 
   /// Graceful (`immediate` false): stop accepting, finish what is owed, stop.
