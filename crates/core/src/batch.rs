@@ -247,7 +247,14 @@ impl Batch {
   /// each row's `DATA_START` made absolute in `data`. Returns how many rows
   /// it copied: 0 when the first does not fit. (A row's bytes follow the
   /// bytes of the rows before it, so a run of rows is one run of bytes.)
-  pub fn copy_rows_into(&self, first_row: usize, data: &mut [u8], data_at: usize, table: &mut [u32], table_at: usize) -> usize {
+  pub fn copy_rows_into(
+    &self,
+    first_row: usize,
+    data: &mut [u8],
+    data_at: usize,
+    table: &mut [u32],
+    table_at: usize,
+  ) -> usize {
     let rows = self.len();
     if first_row >= rows || data_at > data.len() || table_at > table.len() || data_at > u32::MAX as usize / 2 {
       return 0;
@@ -346,7 +353,10 @@ mod tests {
       .chunks_exact(REQUEST_FIELDS)
       .map(|row| {
         let start = row[field::DATA_START] as usize;
-        (row[field::SEQ], data[start..start + row[field::DATA_LEN] as usize].to_vec())
+        (
+          row[field::SEQ],
+          data[start..start + row[field::DATA_LEN] as usize].to_vec(),
+        )
       })
       .collect()
   }
@@ -360,12 +370,19 @@ mod tests {
     assert_eq!(batch.copy_rows_into(0, &mut data, 500, &mut table, REQUEST_FIELDS), 3);
     let first = copied_rows(&data, &table[REQUEST_FIELDS..4 * REQUEST_FIELDS]);
     assert_eq!(first, vec![(0, vec![0; 100]), (1, vec![1; 300]), (2, vec![2; 50])]);
-    assert_eq!(table[REQUEST_FIELDS + field::DATA_START], 500, "offsets are absolute in the slab");
+    assert_eq!(
+      table[REQUEST_FIELDS + field::DATA_START],
+      500,
+      "offsets are absolute in the slab"
+    );
     // The rest, into a fresh slab.
     let mut data = vec![0u8; 1000];
     let mut table = vec![0u32; 10 * REQUEST_FIELDS];
     assert_eq!(batch.copy_rows_into(3, &mut data, 0, &mut table, 0), 2);
-    assert_eq!(copied_rows(&data, &table[..2 * REQUEST_FIELDS]), vec![(3, vec![3; 400]), (4, vec![4; 10])]);
+    assert_eq!(
+      copied_rows(&data, &table[..2 * REQUEST_FIELDS]),
+      vec![(3, vec![3; 400]), (4, vec![4; 10])]
+    );
   }
 
   #[test]
@@ -373,9 +390,21 @@ mod tests {
     let batch = rows_of(&[10, 10, 10]);
     let mut data = vec![0u8; 100];
     let mut table = vec![0u32; 2 * REQUEST_FIELDS + 3];
-    assert_eq!(batch.copy_rows_into(0, &mut data, 0, &mut table, 0), 2, "two rows of table room");
-    assert_eq!(batch.copy_rows_into(3, &mut data, 0, &mut table, 0), 0, "no rows past the end");
-    assert_eq!(batch.copy_rows_into(0, &mut data, 95, &mut table, 0), 0, "the first row does not fit");
+    assert_eq!(
+      batch.copy_rows_into(0, &mut data, 0, &mut table, 0),
+      2,
+      "two rows of table room"
+    );
+    assert_eq!(
+      batch.copy_rows_into(3, &mut data, 0, &mut table, 0),
+      0,
+      "no rows past the end"
+    );
+    assert_eq!(
+      batch.copy_rows_into(0, &mut data, 95, &mut table, 0),
+      0,
+      "the first row does not fit"
+    );
   }
 
   #[test]
@@ -386,7 +415,10 @@ mod tests {
     let own = batch.rows(1, 3);
     assert_eq!(own.len(), 2);
     assert_eq!(own.data.len(), 11_000);
-    assert_eq!(copied_rows(&own.data, &own.table), vec![(1, vec![1; 5000]), (2, vec![2; 6000])]);
+    assert_eq!(
+      copied_rows(&own.data, &own.table),
+      vec![(1, vec![1; 5000]), (2, vec![2; 6000])]
+    );
   }
 
   #[test]
