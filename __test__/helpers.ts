@@ -343,6 +343,24 @@ export async function spawnListening(
   return { port, stdout: () => stdout, stderr: () => stderr, send: (line) => child.stdin.write(`${line}\n`), exited }
 }
 
+/**
+ * Runs Node with `args` (a script and its arguments, or `-e` and code) and
+ * resolves with the JSON it prints on stdout; rejects with its stderr when it
+ * exits with another code than 0. Clients run this way send while the test's
+ * own thread is busy serving.
+ */
+export function jsonFromChild<T>(args: string[], name: string): Promise<T> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  let errors = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d))
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (errors += d))
+  return once(child, 'exit').then(([code]) => {
+    if (code !== 0) throw new Error(`${name} exited with ${code}: ${errors}`)
+    return JSON.parse(output) as T
+  })
+}
+
 /** Decodes a chunked body; throws on bad framing. */
 export function dechunk(body: string): string {
   let out = ''

@@ -5,10 +5,8 @@
 import test from 'ava'
 import crypto from 'node:crypto'
 import path from 'node:path'
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import type { HttpRequest } from '../index'
-import { serve, sleep, within } from './helpers'
+import { jsonFromChild, serve, sleep, within } from './helpers'
 // The clients live in a fixture, so they can also run in a child process.
 const { pipelined, post, bodyFor, kindOf } = require('./fixtures/wave-clients.cjs')
 
@@ -16,19 +14,7 @@ const WAVE_CLIENTS = path.join(__dirname, 'fixtures', 'wave-clients.cjs')
 
 /** Runs `clients` wave clients (see the fixture) in a child process and resolves with each one's answers. */
 function wavesFromChild(port: number, clients: number, waves: number, perWave = 5): Promise<string[][]> {
-  const child = spawn(process.execPath, [WAVE_CLIENTS, String(port), String(clients), String(waves), String(perWave)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  let errors = ''
-  child.stdout.setEncoding('utf8')
-  child.stdout.on('data', (d) => (output += d))
-  child.stderr.setEncoding('utf8')
-  child.stderr.on('data', (d) => (errors += d))
-  return once(child, 'exit').then(([code]) => {
-    if (code !== 0) throw new Error(`wave clients exited with ${code}: ${errors}`)
-    return JSON.parse(output)
-  })
+  return jsonFromChild([WAVE_CLIENTS, String(port), String(clients), String(waves), String(perWave)], 'wave clients')
 }
 
 test('requests kept past their handler read their own bytes while later batches fill new slabs', async (t) => {

@@ -6,9 +6,8 @@ import crypto from 'node:crypto'
 import http from 'node:http'
 import net from 'node:net'
 import { once } from 'node:events'
-import { spawn } from 'node:child_process'
 import { newServer, RequestBodyError, type HttpRequest } from '../index'
-import { rawExchange, serve, sleep, splitResponses, within } from './helpers'
+import { jsonFromChild, rawExchange, serve, sleep, splitResponses, within } from './helpers'
 
 const MiB = 1024 * 1024
 
@@ -88,14 +87,7 @@ function uploadFromChild(port: number, count: number): Promise<{ status: number;
     }
     write()
   `
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let output = ''
-  child.stdout.setEncoding('utf8')
-  child.stdout.on('data', (d) => (output += d))
-  return once(child, 'exit').then(([code]) => {
-    if (code !== 0) throw new Error(`upload client exited with ${code}`)
-    return JSON.parse(output)
-  })
+  return jsonFromChild(['-e', script], 'upload client')
 }
 
 // Serial: ava runs it before this file's concurrent tests, whose own uploads

@@ -257,28 +257,29 @@ impl NativeServer {
     };
     let (data_at, table_at) = (data_at as usize, table_at as usize);
     let copied = batch.copy_rows_into(first, data, data_at, table, table_at);
-    let mut next = first + copied;
-    let own = if copied > 0 || next >= batch.len() {
-      None
-    } else {
-      // Not even the next row fits: it, and the big rows right after it,
-      // come as a batch of their own.
-      let big = batch.rows_larger_than(next, data.len().saturating_sub(data_at)).max(1);
-      if next == 0 && big >= batch.len() {
-        return Some(Either::B(batch.into()));
-      }
-      next += big;
-      Some(batch.rows(next - big, next))
-    };
+    if copied > 0 || first >= batch.len() {
+      self.keep_rest(handle, batch, first + copied);
+      return Some(Either::A(copied as u32));
+    }
+    // Not even the next row fits: it, and the big rows right after it, come
+    // as a batch of their own.
+    let big = batch.rows_larger_than(first, data.len().saturating_sub(data_at)).max(1);
+    if first == 0 && big >= batch.len() {
+      return Some(Either::B(batch.into()));
+    }
+    let own = batch.rows(first, first + big);
+    self.keep_rest(handle, batch, first + big);
+    Some(Either::B(own.into()))
+  }
+
+  /// Keeps the rows of `batch` from `next` on for the next `pull`, or gives
+  /// its buffers back to the engine when none are left.
+  fn keep_rest(&self, handle: &ServerHandle, batch: Batch, next: usize) {
     if next < batch.len() {
       *self.leftover.borrow_mut() = Some((batch, next));
     } else {
       handle.recycle(batch);
     }
-    Some(match own {
-      None => Either::A(copied as u32),
-      Some(own) => Either::B(own.into()),
-    })
   }
 
   /// Whether rows of a pulled batch still wait for `pull`.
