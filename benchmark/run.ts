@@ -146,6 +146,23 @@ interface RunResult {
 
 /** Above this share of the server's CPU used by other work, a run is flagged as disturbed. */
 const DISTURBED_PCT = 15
+/** A disturbed run is measured again (a fresh server) up to this many times. */
+const DISTURBED_RETRIES = 2
+
+/**
+ * `measure`, repeated while other work took more than DISTURBED_PCT of the
+ * server's CPU (on a shared machine a neighbour's burst can halve a run);
+ * keeps the least disturbed attempt, which is still flagged if it is over.
+ */
+async function measureUndisturbed(tag: string, ...args: Parameters<typeof measure>): Promise<RunResult> {
+  let best = await measure(...args)
+  for (let retry = 1; retry <= DISTURBED_RETRIES && best.othersPct > DISTURBED_PCT; retry++) {
+    console.log(`${tag} disturbed (others ${fixed(best.othersPct, 0)}%), measuring again (${retry}/${DISTURBED_RETRIES})`)
+    const again = await measure(...args)
+    if (!(again.othersPct >= best.othersPct)) best = again
+  }
+  return best
+}
 
 type Cell = { ok: RunResult[]; failures: string[] }
 
@@ -356,7 +373,7 @@ async function main(): Promise<void> {
           cells.set(key, cell)
           const tag = `[${String(n).padStart(String(total).length)}/${total}] round ${round} ${scenario.name.padEnd(9)} ${spec.label.padEnd(14)}`
           try {
-            const r = await measure(spec, scenario, opts, gen, cpus)
+            const r = await measureUndisturbed(tag, spec, scenario, opts, gen, cpus)
             cell.ok.push(r)
             const others = !Number.isFinite(r.othersPct) ? '' : `  others ${fixed(r.othersPct, 0)}%${r.othersPct > DISTURBED_PCT ? ' DISTURBED' : ''}`
             console.log(`${tag} ${int(r.rps).padStart(9)} req/s  p50 ${ms(r.p50Ms)}  p99 ${ms(r.p99Ms)}  CPU ${fixed(r.cpuPct, 0)}%  RSS ${fixed(r.rssMiB, 1)} MiB${r.errors ? `  errors ${r.errors}` : ''}${others}`)
@@ -380,7 +397,7 @@ async function main(): Promise<void> {
     let load = `## Load benchmark\n\n`
     load += `- load generator: ${genLabel}\n`
     load += `- pinning: ${pin ? 'server on CPU 0, load generator on CPU 1 (taskset)' : 'none'}\n`
-    load += `- each run: a fresh server process, ${opts.warmupS} s warm-up, ${opts.durationS} s measured; ${opts.rounds} round(s), server order alternating; figures are the median over rounds${opts.rounds > 1 ? ' (± is half the spread of req/s)' : ''}\n`
+    load += `- each run: a fresh server process, ${opts.warmupS} s warm-up, ${opts.durationS} s measured; ${opts.rounds} round(s), server order alternating; figures are the median over rounds${opts.rounds > 1 ? ' (± is half the spread of req/s)' : ''}; a run during which other work took over ${DISTURBED_PCT}% of the server's CPU is measured again (up to ${DISTURBED_RETRIES} times, the least disturbed kept)\n`
     if (peerVersions.length) load += `- peers: ${peerVersions.join(', ')}\n`
     load += `- machine load: ${busyBefore}% of all CPUs busy just before the runs, ${busyAfter}% just after${Math.max(busyBefore, busyAfter) > 10 ? ' (**other processes were running: figures are noisy**)' : ''}\n`
     load += `- every server answers \`Hello, World!\` (13 bytes, text/plain); \`GET /\` on the wire: ${responseSizes.join('; ')}\n`
