@@ -361,6 +361,23 @@ export function jsonFromChild<T>(args: string[], name: string): Promise<T> {
   })
 }
 
+/**
+ * Runs `work` while sampling this process's RSS every `everyMs`, and resolves
+ * with its result and how far RSS rose above where it started (in MiB).
+ */
+export async function rssGrowthWhile<T>(work: () => Promise<T>, everyMs = 10): Promise<{ result: T; grewMiB: number }> {
+  global.gc?.()
+  const before = process.memoryUsage().rss
+  let peak = before
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), everyMs)
+  try {
+    const result = await work()
+    return { result, grewMiB: (Math.max(peak, process.memoryUsage().rss) - before) / (1024 * 1024) }
+  } finally {
+    clearInterval(sampler)
+  }
+}
+
 /** Decodes a chunked body; throws on bad framing. */
 export function dechunk(body: string): string {
   let out = ''

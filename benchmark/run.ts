@@ -159,7 +159,7 @@ async function measureUndisturbed(tag: string, ...args: Parameters<typeof measur
   for (let retry = 1; retry <= DISTURBED_RETRIES && best.othersPct > DISTURBED_PCT; retry++) {
     console.log(`${tag} disturbed (others ${fixed(best.othersPct, 0)}%), measuring again (${retry}/${DISTURBED_RETRIES})`)
     const again = await measure(...args)
-    if (!(again.othersPct >= best.othersPct)) best = again
+    if (again.othersPct < best.othersPct) best = again
   }
   return best
 }
