@@ -84,3 +84,12 @@ export interface PulledBatch {
   table: Uint32Array
   data: Buffer
 }
+
+/**
+ * The addresses of a connection's socket, `[peerIp, peerPort, localIp,
+ * localPort]` (`getpeername`/`getsockname` on the descriptor the engine
+ * owns; nothing is taken from it), or null when it is not a connected TCP
+ * socket (closed, or another platform). For `fasthttp/node`'s
+ * `socket.remoteAddress` and `localAddress`, asked only when read.
+ */
+export declare function socketAddresses(fd: number): Array<string> | null

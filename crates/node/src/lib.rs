@@ -301,3 +301,39 @@ impl NativeServer {
     }
   }
 }
+
+/// The addresses of a connection's socket, `[peerIp, peerPort, localIp,
+/// localPort]` (`getpeername`/`getsockname` on the descriptor the engine
+/// owns; nothing is taken from it), or null when it is not a connected TCP
+/// socket (closed, or another platform). For `fasthttp/node`'s
+/// `socket.remoteAddress` and `localAddress`, asked only when read.
+#[napi]
+pub fn socket_addresses(fd: i32) -> Option<Vec<String>> {
+  socket_addresses_of(fd)
+}
+
+#[cfg(unix)]
+fn socket_addresses_of(fd: i32) -> Option<Vec<String>> {
+  use std::mem::ManuallyDrop;
+  use std::net::TcpStream;
+  use std::os::fd::FromRawFd;
+  if fd < 0 {
+    return None;
+  }
+  // SAFETY: the descriptor stays the engine's: ManuallyDrop never closes it,
+  // and only the two address queries are made through it.
+  let stream = ManuallyDrop::new(unsafe { TcpStream::from_raw_fd(fd) });
+  let peer = stream.peer_addr().ok()?;
+  let local = stream.local_addr().ok()?;
+  Some(vec![
+    peer.ip().to_string(),
+    peer.port().to_string(),
+    local.ip().to_string(),
+    local.port().to_string(),
+  ])
+}
+
+#[cfg(not(unix))]
+fn socket_addresses_of(_fd: i32) -> Option<Vec<String>> {
+  None
+}
