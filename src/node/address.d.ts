@@ -1,0 +1,7 @@
+export interface AddressInfo {
+    address: string;
+    family: string;
+    port: number;
+}
+/** The peer of a connection (`getpeername`), or null when it is gone. */
+export declare function peerAddress(fd: number, port: number): AddressInfo | null;

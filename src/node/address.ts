@@ -1,0 +1,28 @@
+// Socket addresses: the peer's, asked of the engine's descriptor only when
+// `socket.remoteAddress` (or its kin) is read.
+
+import { isIPv6 } from 'node:net'
+
+export interface AddressInfo {
+  address: string
+  family: string
+  port: number
+}
+
+interface Binding {
+  socketAddresses?: (fd: number) => string[] | null
+}
+
+// The native loader, next to index.js (from src/node/: two levels up).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const binding = require('../../binding.cjs') as Binding
+
+/** The peer of a connection (`getpeername`), or null when it is gone. */
+export function peerAddress(fd: number, port: number): AddressInfo | null {
+  const addresses = binding.socketAddresses?.(fd) ?? null
+  if (addresses === null) return null
+  const peerPort = Number(addresses[1])
+  // A descriptor reused by a newer connection would show another port.
+  if (port !== 0 && peerPort !== port) return null
+  return { address: addresses[0], family: isIPv6(addresses[0]) ? 'IPv6' : 'IPv4', port: peerPort }
+}
