@@ -36,6 +36,12 @@ const STREAMING = 3
 const DONE = 4
 
 const HIGH_WATER_MARK = 64 * 1024
+/**
+ * How often an idle streamed response looks whether its client left (the
+ * engine flags a stream's connection as closed, but wakes the producer only
+ * when it writes or waits for a drain).
+ */
+const CLOSE_POLL_MS = 200
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n'
 const EMPTY = Buffer.alloc(0)
 
@@ -385,7 +391,7 @@ export class EngineSocket extends EventEmitter {
         this.wake = resolve
         const poll = setInterval(() => {
           if (conn.closed) resolve()
-        }, 1000)
+        }, CLOSE_POLL_MS)
         poll.unref()
         const original = resolve
         this.wake = () => {
