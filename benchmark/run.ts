@@ -21,6 +21,7 @@ import { loadGenArg, numberArg, pickByName } from './lib/args'
 import { SERVERS, checkRoutes, killAllStarted, startServer, type ServerSpec } from './lib/servers'
 import { runIdleMemory } from './idle-memory'
 import { runMicro } from './micro'
+import { runNodeCompat } from './node-compat'
 
 /** The engine's own hot paths (crates/core/benches/hot_paths.rs), without Node. */
 function rustHotPaths(timeMs: number): string {
@@ -64,6 +65,7 @@ const HELP = `Usage: npm run bench -- [options]
   --servers a,b       any of: ${SERVERS.map((s) => s.name).join(', ')} (default all but ${SERVERS.filter((s) => s.optIn).map((s) => s.name).join(', ')})
   --loadgen NAME      wrk or autocannon (default: wrk when installed)
   --no-micro          skip the micro-benchmarks
+  --no-node-compat    skip the node-compat section (fasthttp/node vs node:http: bare, Fastify, Koa, Express)
   --micro             run only the micro-benchmarks
   --micro-time MS     time per micro-benchmark task (default 500)
   --no-pin            do not pin server / load generator to CPUs 0 / 1
@@ -79,6 +81,7 @@ interface Options {
   loadgen: LoadGenName | undefined
   micro: 'no' | 'also' | 'only'
   microTimeMs: number
+  nodeCompat: boolean
   pin: boolean
   out: string | undefined
 }
@@ -93,6 +96,7 @@ function parseArgs(argv: string[]): Options {
     loadgen: undefined,
     micro: 'also',
     microTimeMs: 500,
+    nodeCompat: true,
     pin: true,
     out: undefined,
   }
@@ -119,6 +123,7 @@ function parseArgs(argv: string[]): Options {
       case '--loadgen': opts.loadgen = loadGenArg(value(i++, flag)); break
       case '--micro': opts.micro = 'only'; break
       case '--no-micro': opts.micro = 'no'; break
+      case '--no-node-compat': opts.nodeCompat = false; break
       case '--micro-time': opts.microTimeMs = number(i++, flag, 10); break
       case '--no-pin': opts.pin = false; break
       case '--out': opts.out = value(i++, flag); break
@@ -410,6 +415,13 @@ async function main(): Promise<void> {
     for (const scenario of opts.scenarios) load += `\n${scenarioTable(scenario, servers, cells, opts.rounds)}`
     sections.push(load)
     console.log(`\n${load}`)
+  }
+
+  if (opts.micro !== 'only' && opts.nodeCompat) {
+    const { markdown } = await runNodeCompat({ durationS: opts.durationS, warmupS: opts.warmupS, rounds: opts.rounds, apps: ['bare', 'fastify', 'koa', 'express'], pin: opts.pin, loadgen: opts.loadgen })
+    const section = `## node-compat: the same app on fasthttp/node and on node:http\n\n${markdown}`
+    sections.push(section)
+    console.log(`\n${section}`)
   }
 
   if (opts.micro !== 'only') {
