@@ -10,5 +10,5 @@ export interface HeadFacts {
     expect: string | undefined;
 }
 export declare function createRequest(Incoming: IncomingMessageClass, socket: EngineSocket, request: HttpRequest, facts: HeadFacts, joinDuplicateHeaders: boolean): IncomingMessage;
-/** `[name, value, name, value, …]` as received (names as sent, values trimmed). */
-export declare function parseHead(request: HttpRequest, facts: HeadFacts): string[];
+/** `[name, value, name, value, …]` as received (names as sent, values trimmed), from `head[from..]`. */
+export declare function parseFields(text: string, from: number, facts: HeadFacts): string[];

@@ -26,9 +26,15 @@ export function createRequest(
   joinDuplicateHeaders: boolean,
 ): IncomingMessage {
   const req = new Incoming(socket as never) as IncomingMessage & { _addHeaderLines(headers: string[], n: number): void; joinDuplicateHeaders: boolean; upgrade: boolean }
-  req.method = request.methodName
-  req.url = request.url
-  if (request.httpVersion === 'HTTP/1.0') {
+  // One string for the whole head (the engine has validated it): the
+  // request line and every field are substrings of it.
+  const fields = request.headerFields
+  const head = request.buffer.toString('latin1', 0, fields.start + fields.len)
+  const methodEnd = head.indexOf(' ')
+  const targetEnd = head.indexOf(' ', methodEnd + 1)
+  req.method = head.slice(0, methodEnd)
+  req.url = head.slice(methodEnd + 1, targetEnd)
+  if (head.charCodeAt(targetEnd + 8) === 48 /* HTTP/1.0 */) {
     req.httpVersion = '1.0'
     req.httpVersionMajor = 1
     req.httpVersionMinor = 0
@@ -37,7 +43,7 @@ export function createRequest(
     req.httpVersionMajor = 1
     req.httpVersionMinor = 1
   }
-  const raw = parseHead(request, facts)
+  const raw = parseFields(head, fields.start, facts)
   req._addHeaderLines(raw, raw.length)
   if (joinDuplicateHeaders) req.joinDuplicateHeaders = true
   // As on node:http, `complete` turns true once the 'request' event has
@@ -49,14 +55,12 @@ export function createRequest(
   return req
 }
 
-/** `[name, value, name, value, …]` as received (names as sent, values trimmed). */
-export function parseHead(request: HttpRequest, facts: HeadFacts): string[] {
-  const fields = request.headerFields
-  const text = request.buffer.toString('latin1', fields.start, fields.start + fields.len)
+/** `[name, value, name, value, …]` as received (names as sent, values trimmed), from `head[from..]`. */
+export function parseFields(text: string, from: number, facts: HeadFacts): string[] {
   const raw: string[] = []
   let connectionUpgrade = false
   let upgradeField = false
-  let at = 0
+  let at = from
   const end = text.length
   while (at < end) {
     let lineEnd = text.indexOf('\n', at)
@@ -64,11 +68,11 @@ export function parseHead(request: HttpRequest, facts: HeadFacts): string[] {
     const colon = text.indexOf(':', at)
     if (colon !== -1 && colon < lineEnd) {
       const name = text.slice(at, colon)
-      let from = colon + 1
-      let to = lineEnd
-      while (from < to && (text.charCodeAt(from) === 32 || text.charCodeAt(from) === 9)) from++
-      while (to > from && isBlank(text.charCodeAt(to - 1))) to--
-      const value = text.slice(from, to)
+      let start = colon + 1
+      let stop = lineEnd
+      while (start < stop && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++
+      while (stop > start && isBlank(text.charCodeAt(stop - 1))) stop--
+      const value = text.slice(start, stop)
       raw.push(name, value)
       const length = name.length
       if (length === 7 && name.toLowerCase() === 'upgrade') upgradeField = true

@@ -28,6 +28,7 @@ export declare class EngineSocket extends EventEmitter {
     bytesWritten: number;
     server: SocketOwner;
     private mode;
+    /** Written and not yet handed on: bytes, or strings to be sent as UTF-8 (Node's default). */
     private pieces;
     private pendingBytes;
     private callbacks;

@@ -43,7 +43,6 @@ const HIGH_WATER_MARK = 64 * 1024
  */
 const CLOSE_POLL_MS = 200
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n'
-const EMPTY = Buffer.alloc(0)
 
 /** A cut without an answer: nothing is written and the connection closes. */
 const CLOSE_ANSWER: HandlerResult = {
@@ -86,7 +85,8 @@ export class EngineSocket extends EventEmitter {
 
   // -- output ---------------------------------------------------------------
   private mode = SYNC
-  private pieces: Uint8Array[] = []
+  /** Written and not yet handed on: bytes, or strings to be sent as UTF-8 (Node's default). */
+  private pieces: Array<Uint8Array | string> = []
   private pendingBytes = 0
   private callbacks: WriteCallback[] = []
   private resolve: ((result: HandlerResult) => void) | undefined = undefined
@@ -246,18 +246,22 @@ export class EngineSocket extends EventEmitter {
       if (typeof callback === 'function') process.nextTick(callback, new Error('write after the response was sent'))
       return false
     }
-    let bytes: Uint8Array
     if (typeof data === 'string') {
-      if (data.length === 0) bytes = EMPTY
-      else if (data === CONTINUE && this.pieces.length === 0 && this.bytesWritten === 0) {
-        // The engine sent `100 Continue` itself when the head arrived.
-        if (typeof callback === 'function') process.nextTick(callback)
-        return true
-      } else bytes = Buffer.from(data, encoding ?? 'utf8')
-    } else bytes = data
-    if (bytes.length > 0) {
-      this.pieces.push(bytes)
-      this.pendingBytes += bytes.length
+      if (data.length > 0) {
+        if (data === CONTINUE && this.pieces.length === 0 && this.bytesWritten === 0) {
+          // The engine sent `100 Continue` itself when the head arrived.
+          if (typeof callback === 'function') process.nextTick(callback)
+          return true
+        }
+        // A UTF-8 string stays a string: a whole answer of one string is
+        // encoded once, straight into the engine's answer buffer.
+        const piece = encoding === undefined || encoding === null || encoding === 'utf8' || encoding === 'utf-8' ? data : Buffer.from(data, encoding)
+        this.pieces.push(piece)
+        this.pendingBytes += piece.length
+      }
+    } else if (data.length > 0) {
+      this.pieces.push(data)
+      this.pendingBytes += data.length
     }
     if (typeof callback === 'function') this.callbacks.push(callback)
     if (this.timer !== undefined) this.refreshTimeout()
@@ -302,8 +306,7 @@ export class EngineSocket extends EventEmitter {
   /** Everything written, as one answer; the write callbacks follow. */
   private whole(res: ServerResponse): HandlerResult {
     this.mode = SENT
-    const pieces = this.pieces
-    const content = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces)
+    const content = joined(this.pieces)
     this.bytesWritten += content.length
     this.pieces = []
     this.pendingBytes = 0
@@ -361,10 +364,11 @@ export class EngineSocket extends EventEmitter {
         const callbacks = this.callbacks
         this.pieces = []
         this.callbacks = []
-        const bytes = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces)
+        const bytes = joined(pieces)
+        const counted = pendingLength(pieces)
         this.bytesWritten += bytes.length
         await conn.write(bytes)
-        this.pendingBytes -= bytes.length
+        this.pendingBytes -= counted
         for (const callback of callbacks) callback()
         if (this.needDrain && this.pendingBytes < HIGH_WATER_MARK) {
           this.needDrain = false
@@ -509,6 +513,19 @@ export class EngineSocket extends EventEmitter {
     const own = this.emit('timeout')
     if (!reqTimeout && !resTimeout && !serverTimeout && !own) this.destroy()
   }
+}
+
+/** The pieces as one answer: a lone string or byte array as it is, else one Buffer. */
+function joined(pieces: Array<Uint8Array | string>): Uint8Array | string {
+  if (pieces.length === 1) return pieces[0]
+  return Buffer.concat(pieces.map((piece) => (typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece)))
+}
+
+/** What the pieces counted for in `pendingBytes` (string lengths, byte lengths). */
+function pendingLength(pieces: Array<Uint8Array | string>): number {
+  let length = 0
+  for (const piece of pieces) length += piece.length
+  return length
 }
 
 function onPrefinish(this: ServerResponse): void {
