@@ -837,3 +837,4 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativeServer = nativeBinding.NativeServer
 module.exports.socketAddresses = nativeBinding.socketAddresses
+module.exports.socketPeerClosed = nativeBinding.socketPeerClosed

@@ -93,3 +93,14 @@ export interface PulledBatch {
  * `socket.remoteAddress` and `localAddress`, asked only when read.
  */
 export declare function socketAddresses(fd: number): Array<string> | null
+
+/**
+ * Whether the peer of a connection has closed it (FIN or reset), seen with
+ * a non-blocking `MSG_PEEK` that takes nothing from the engine: true when
+ * the socket is at its end or reset, false while it is open (nothing to
+ * read, or bytes waiting), null when `fd` is not a connected TCP socket
+ * or its peer port is not `remote_port` any more (the descriptor was
+ * reused). For `fasthttp/node`: the engine says a client left only while
+ * a stream is open, so an answer still pending asks this now and then.
+ */
+export declare function socketPeerClosed(fd: number, remotePort: number): boolean | null

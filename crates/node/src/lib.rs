@@ -337,3 +337,56 @@ fn socket_addresses_of(fd: i32) -> Option<Vec<String>> {
 fn socket_addresses_of(_fd: i32) -> Option<Vec<String>> {
   None
 }
+
+/// Whether the peer of a connection has closed it (FIN or reset), seen with
+/// a non-blocking `MSG_PEEK` that takes nothing from the engine: true when
+/// the socket is at its end or reset, false while it is open (nothing to
+/// read, or bytes waiting), null when `fd` is not a connected TCP socket
+/// or its peer port is not `remote_port` any more (the descriptor was
+/// reused). For `fasthttp/node`: the engine says a client left only while
+/// a stream is open, so an answer still pending asks this now and then.
+#[napi]
+pub fn socket_peer_closed(fd: i32, remote_port: u32) -> Option<bool> {
+  socket_peer_closed_of(fd, remote_port)
+}
+
+#[cfg(unix)]
+fn socket_peer_closed_of(fd: i32, remote_port: u32) -> Option<bool> {
+  use std::io::ErrorKind;
+  use std::mem::ManuallyDrop;
+  use std::net::TcpStream;
+  use std::os::fd::FromRawFd;
+  if fd < 0 {
+    return None;
+  }
+  // SAFETY: as in `socket_addresses_of`: the descriptor is only queried.
+  let stream = ManuallyDrop::new(unsafe { TcpStream::from_raw_fd(fd) });
+  match stream.peer_addr() {
+    Ok(peer) if u32::from(peer.port()) == remote_port => {}
+    Ok(_) => return None,
+    // Not connected any more: the peer reset it.
+    Err(err) if err.kind() == ErrorKind::NotConnected => return Some(true),
+    Err(_) => return None,
+  }
+  // The engine's sockets are non-blocking: peek never waits.
+  let mut probe = [0u8; 1];
+  match stream.peek(&mut probe) {
+    Ok(0) => Some(true),
+    Ok(_) => Some(false),
+    Err(err) if err.kind() == ErrorKind::WouldBlock => Some(false),
+    Err(err)
+      if matches!(
+        err.kind(),
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe
+      ) =>
+    {
+      Some(true)
+    }
+    Err(_) => None,
+  }
+}
+
+#[cfg(not(unix))]
+fn socket_peer_closed_of(_fd: i32, _remote_port: u32) -> Option<bool> {
+  None
+}
