@@ -312,6 +312,22 @@ test('the client leaving a streamed response closes res and aborts req', async (
   t.is(await closed, 'false')
 })
 
+test('a client that leaves before anything is written: res and req close, and close() is not held up', async (t) => {
+  const server = createServer((req, res) => {
+    res.on('close', () => closes.push(`res ${res.writableFinished}`))
+    req.on('close', () => closes.push(`req aborted=${req.destroyed}`))
+  })
+  const closes: string[] = []
+  const port = await listen(server)
+  const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /long-poll HTTP/1.1\r\nHost: x\r\n\r\n'))
+  await sleep(50)
+  socket.destroy()
+  for (let i = 0; i < 100 && closes.length < 2; i++) await sleep(20)
+  t.deepEqual(closes.sort(), ['req aborted=true', 'res false'])
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  t.pass()
+})
+
 test("Expect: 100-continue: 'checkContinue' when listened to, else 'request'; writeContinue sends no second 100", async (t) => {
   const server = createServer()
   server.on('checkContinue', (req, res) => {
@@ -379,12 +395,16 @@ test("'upgrade' gets a real net.Socket and the head bytes; ws attaches with new 
 
 test('close() lets a request in progress finish, then stops; keep-alive connections are closed', async (t) => {
   let answer!: () => void
+  let arrived!: () => void
+  const inHandler = new Promise<void>((resolve) => (arrived = resolve))
   const server = createServer((_req, res) => {
     answer = () => res.end('late')
+    arrived()
   })
   const port = await listen(server)
   const pending = fetch(`http://127.0.0.1:${port}/`).then((r) => r.text())
-  await sleep(50)
+  // (A connection whose request has not reached the handler yet is idle: close() would close it.)
+  await inHandler
   let closed = false
   server.close(() => (closed = true))
   await sleep(50)

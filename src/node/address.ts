@@ -11,6 +11,7 @@ export interface AddressInfo {
 
 interface Binding {
   socketAddresses?: (fd: number) => string[] | null
+  socketPeerClosed?: (fd: number, remotePort: number) => boolean | null
 }
 
 // The native loader, next to index.js (from src/node/: two levels up).
@@ -25,4 +26,9 @@ export function peerAddress(fd: number, port: number): AddressInfo | null {
   // A descriptor reused by a newer connection would show another port.
   if (port !== 0 && peerPort !== port) return null
   return { address: addresses[0], family: isIPv6(addresses[0]) ? 'IPv6' : 'IPv4', port: peerPort }
+}
+
+/** Whether the client of a connection has closed it (a peek); undefined when unknown. */
+export function peerClosed(fd: number, port: number): boolean | undefined {
+  return binding.socketPeerClosed?.(fd, port) ?? undefined
 }

@@ -22,7 +22,8 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HandlerResult, HttpRequest, ReusableConnection } from '../../index'
 import { kNeedDrain } from './internals'
-import { peerAddress, type AddressInfo } from './address'
+import { peerAddress, peerClosed, type AddressInfo } from './address'
+import { unwatch, watch } from './watch'
 
 /** The response is being produced inside the 'request' event. */
 const SYNC = 0
@@ -300,11 +301,13 @@ export class EngineSocket extends EventEmitter {
     this.mode = WAITING
     res.once('prefinish', onPrefinish)
     if (this.pieces.length > 0) this.scheduleDecide()
+    watch(this)
     return new Promise<HandlerResult>((resolve) => (this.resolve = resolve))
   }
 
   /** Everything written, as one answer; the write callbacks follow. */
   private whole(res: ServerResponse): HandlerResult {
+    if (this.mode === WAITING) unwatch(this)
     this.mode = SENT
     const content = joined(this.pieces)
     this.bytesWritten += content.length
@@ -342,6 +345,12 @@ export class EngineSocket extends EventEmitter {
       return
     }
     if (this.pieces.length === 0) return
+    // About to stream: a client that already left is not streamed to.
+    if (this._peerGone() === true) {
+      this._clientLeft()
+      return
+    }
+    unwatch(this)
     this.mode = STREAMING
     resolve({ takeoverMode: 'reusable', writeResponse: (conn: ReusableConnection) => this.pump(conn) })
   }
@@ -416,6 +425,16 @@ export class EngineSocket extends EventEmitter {
     this.emit('drain')
   }
 
+  /** @internal whether the client has closed the connection (a peek), undefined when unknown. */
+  _peerGone(): boolean | undefined {
+    return peerClosed(this._request.clientConnFd, this._request.remotePort)
+  }
+
+  /** @internal the client left before the answer was sent. */
+  _clientLeft(): void {
+    this.destroy()
+  }
+
   /** The client went away while the response was streaming. */
   private clientGone(): void {
     this.mode = DONE
@@ -455,7 +474,10 @@ export class EngineSocket extends EventEmitter {
     this.clearTimeout()
     const mode = this.mode
     this.mode = DONE
-    if (mode === WAITING) this.resolve!(CLOSE_ANSWER)
+    if (mode === WAITING) {
+      unwatch(this)
+      this.resolve!(CLOSE_ANSWER)
+    }
     else if (mode === STREAMING) this.wakePump()
     if (error) this._hadError = true
     process.nextTick(emitSocketClose, this, error)
