@@ -393,6 +393,19 @@ test("'upgrade' gets a real net.Socket and the head bytes; ws attaches with new 
   t.is(head?.toString(), 'EXTRA')
 })
 
+test("CONNECT: 'connect' with the socket when listened to, else the connection is cut (as node:http)", async (t) => {
+  const server = createServer((_req, res) => res.end('not for CONNECT'))
+  const port = await listen(server)
+  closeAtTeardown(t, server)
+  const refused = await rawExchange(port, ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'])
+  t.deepEqual(refused, { data: '', closed: true })
+  server.on('connect', (req, socket: net.Socket, head: Buffer) => {
+    socket.end(`HTTP/1.1 200 Connection Established\r\n\r\ntunnel to ${req.url} ${head}`)
+  })
+  const tunnel = await rawExchange(port, ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nhello'])
+  t.is(tunnel.data, 'HTTP/1.1 200 Connection Established\r\n\r\ntunnel to example.com:443 hello')
+})
+
 test('close() lets a request in progress finish, then stops; keep-alive connections are closed', async (t) => {
   let answer!: () => void
   let arrived!: () => void

@@ -104,7 +104,7 @@ export declare class Server extends EventEmitter {
     private onEngineError;
     /** The engine's handler: one request, Node's way. */
     private dispatch;
-    /** An upgrade with 'upgrade' listeners: the connection leaves the engine. */
+    /** An upgrade (or CONNECT) with listeners: the connection leaves the engine. */
     private upgrade;
 }
 export declare function createServer(options?: ServerOptions | RequestListener, listener?: RequestListener): Server;

@@ -311,7 +311,13 @@ export class Server extends EventEmitter {
     const socket = new EngineSocket(this, request)
     const facts: HeadFacts = { upgrade: false, expect: undefined }
     const req = createRequest(this.Incoming, socket, request, facts, this.options.joinDuplicateHeaders === true)
-    if (facts.upgrade && this.listenerCount('upgrade') > 0) return this.upgrade(req)
+    if (req.method === 'CONNECT') {
+      // As node:http: a tunnel for 'connect' listeners, else the connection is cut.
+      if (this.listenerCount('connect') > 0) return this.upgrade(req, 'connect')
+      socket.destroy()
+      return socket._afterRequest(null)
+    }
+    if (facts.upgrade && this.listenerCount('upgrade') > 0) return this.upgrade(req, 'upgrade')
     const res = new this.Response(req) as ServerResponse & { _keepAliveTimeout: number; shouldKeepAlive: boolean; _expect_continue: boolean }
     res._keepAliveTimeout = this.keepAliveTimeout
     res.shouldKeepAlive = request.keepAlive
@@ -335,8 +341,8 @@ export class Server extends EventEmitter {
     return socket._afterRequest(res)
   }
 
-  /** An upgrade with 'upgrade' listeners: the connection leaves the engine. */
-  private upgrade(req: IncomingMessage): HandlerResult {
+  /** An upgrade (or CONNECT) with listeners: the connection leaves the engine. */
+  private upgrade(req: IncomingMessage, event: 'upgrade' | 'connect'): HandlerResult {
     ;(req as { upgrade?: boolean }).upgrade = true
     const server = this
     return {
@@ -344,7 +350,7 @@ export class Server extends EventEmitter {
       onTakeover(socket: net.Socket, head: Buffer) {
         ;(req as { socket: unknown }).socket = socket
         ;(req as unknown as { complete: boolean }).complete = true
-        server.emit('upgrade', req, socket, head)
+        server.emit(event, req, socket, head)
       },
     }
   }

@@ -295,8 +295,8 @@ export class EngineSocket extends EventEmitter {
    * ended (the common case), else a promise the engine waits on.
    * @internal
    */
-  _afterRequest(res: ServerResponse): HandlerResult | Promise<HandlerResult> {
-    if (this.mode === DONE) return CLOSE_ANSWER
+  _afterRequest(res: ServerResponse | null): HandlerResult | Promise<HandlerResult> {
+    if (this.mode === DONE || res === null) return CLOSE_ANSWER
     if (res.finished) return this.whole(res)
     this.mode = WAITING
     res.once('prefinish', onPrefinish)
