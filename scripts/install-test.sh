@@ -208,4 +208,41 @@ else
   fail "TypeScript consumer does not compile against the shipped types" "$LOG/tsc"
 fi
 
+# --- 7. fasthttp/node: require, import and types ------------------------------------------
+NODE_SERVE='
+const server = createServer((req, res) => res.end(`node ${req.method} ${req.url}`))
+server.listen(0, "127.0.0.1", async () => {
+  const res = await fetch(`http://127.0.0.1:${server.address().port}/from-${MODE}`)
+  const text = await res.text()
+  if (text !== `node GET /from-${MODE}`) throw new Error(`unexpected answer ${JSON.stringify(text)}`)
+  server.close(() => console.log(`${MODE}: fasthttp/node served ${JSON.stringify(text)}`))
+})
+'
+printf "'use strict'\nconst MODE = 'node-cjs'\nconst { createServer } = require('fasthttp/node')\n%s" "$NODE_SERVE" >"$APP/node-cjs.cjs"
+printf "import { createServer } from 'fasthttp/node'\nconst MODE = 'node-esm'\n%s" "$NODE_SERVE" >"$APP/node-esm.mjs"
+for mode in cjs esm; do
+  file="node-$mode.$([[ $mode == cjs ]] && echo cjs || echo mjs)"
+  if (cd "$APP" && unset NAPI_RS_NATIVE_LIBRARY_PATH && timeout 30 node "$file") >"$LOG/node-$mode" 2>&1; then
+    pass "$(tail -n 1 "$LOG/node-$mode")"
+  else
+    fail "fasthttp/node ($mode) could not serve a request and exit (exit $?)" "$LOG/node-$mode"
+  fi
+done
+NODE_TS='
+const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => res.end(req.url))
+server.listen(0, () => {
+  const port: number | undefined = server.address()?.port
+  void port
+  server.close()
+})
+'
+printf "import { createServer, Server, IncomingMessage, ServerResponse } from 'fasthttp/node'\n%s" "$NODE_TS" >"$APP/node-consumer.mts"
+printf "import { createServer, Server, IncomingMessage, ServerResponse } from 'fasthttp/node'\n%s" "$NODE_TS" >"$APP/node-consumer.cts"
+sed -i 's/"files": \["consumer.mts", "consumer.cts"\]/"files": ["node-consumer.mts", "node-consumer.cts"]/' "$APP/tsconfig.json"
+if (cd "$APP" && timeout 120 ./node_modules/.bin/tsc --noEmit -p tsconfig.json) >"$LOG/tsc-node" 2>&1; then
+  pass "tsc --noEmit (strict, node16; ESM + CJS consumers) against the shipped node.d.ts"
+else
+  fail "TypeScript consumer of fasthttp/node does not compile against the shipped types" "$LOG/tsc-node"
+fi
+
 finish
