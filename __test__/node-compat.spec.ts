@@ -212,6 +212,41 @@ test('res: the same bytes as node:http for setHeader/writeHead/end, arrays, HEAD
   }
 })
 
+test('res state through its life (headersSent, writableEnded, writableFinished, finished, events) matches node:http', async (t) => {
+  const runs: string[][] = []
+  for (const make of [createServer, http.createServer] as Array<(l: http.RequestListener) => AnyServer>) {
+    const seen: string[] = []
+    const state = (res: http.ServerResponse, at: string) =>
+      seen.push(`${at}: sent=${res.headersSent} ended=${res.writableEnded} finished=${res.writableFinished}/${res.finished} code=${res.statusCode}`)
+    const done = new Promise<void>((resolve) => {
+      const server = make((req, res) => {
+        state(res, 'start')
+        res.on('finish', () => state(res, 'finish'))
+        res.on('close', () => {
+          state(res, 'close')
+          resolve()
+        })
+        res.statusCode = 203
+        res.setHeader('X-A', '1')
+        res.write('a')
+        state(res, 'written')
+        setImmediate(() => {
+          res.end('b', () => seen.push('end callback'))
+          state(res, 'ended')
+        })
+      })
+      void listen(server).then(async (port) => {
+        t.is(await (await fetch(`http://127.0.0.1:${port}/`)).text(), 'ab')
+        await done
+        server.close()
+      })
+    })
+    await done
+    runs.push(seen)
+  }
+  t.deepEqual(runs[0], runs[1])
+})
+
 test('a response written over several ticks is streamed: write() backpressure, drain, finish and close', async (t) => {
   const events: string[] = []
   const server = createServer((req, res) => {
@@ -291,6 +326,24 @@ test('request bodies: small ones buffered, large ones streamed with backpressure
   t.is(await big.text(), `${3 * 1024 * 1024} true`)
   const slow = await fetch(`http://127.0.0.1:${port}/slow`, { method: 'POST', body: Buffer.alloc(2 * 1024 * 1024, 'z') })
   t.is(await slow.text(), String(2 * 1024 * 1024))
+})
+
+test('req.pipe(res) echoes a 5 MiB upload while it arrives; pipelined requests are answered in order', async (t) => {
+  const server = createServer((req, res) => {
+    if (req.url === '/echo') {
+      res.setHeader('Content-Type', 'application/octet-stream')
+      req.pipe(res)
+    } else if (req.url === '/slow') setTimeout(() => res.end('slow'), 100)
+    else res.end(`fast ${req.url}`)
+  })
+  const port = await listen(server)
+  closeAtTeardown(t, server)
+  const body = Buffer.alloc(5 * 1024 * 1024)
+  for (let i = 0; i < body.length; i += 4096) body[i] = i & 0xff
+  const echoed = Buffer.from(await (await fetch(`http://127.0.0.1:${port}/echo`, { method: 'POST', body })).arrayBuffer())
+  t.true(echoed.equals(body))
+  const { data } = await rawExchange(port, ['GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n'], { idleMs: 400 })
+  t.deepEqual(data.split(/HTTP\/1\.1 200 OK\r\n[^]*?\r\n\r\n/).slice(1), ['slow', 'fast /a', 'fast /b'])
 })
 
 test('the client leaving a streamed response closes res and aborts req', async (t) => {

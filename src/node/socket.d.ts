@@ -51,6 +51,11 @@ export declare class EngineSocket extends EventEmitter {
     get localPort(): number | undefined;
     get localFamily(): string | undefined;
     address(): AddressInfo | Record<string, never>;
+    /**
+     * Bytes queued and not yet taken: like a net.Socket, whose writes mostly
+     * go to the kernel at once, only a backlog past the high water mark
+     * counts (so `res.writableFinished` turns true at `end()`, as on node:http).
+     */
     get writableLength(): number;
     get writableCorked(): number;
     get writableNeedDrain(): boolean;

@@ -141,8 +141,13 @@ export class EngineSocket extends EventEmitter {
     const address = this.server.address()
     return address !== null && typeof address === 'object' ? address : {}
   }
+  /**
+   * Bytes queued and not yet taken: like a net.Socket, whose writes mostly
+   * go to the kernel at once, only a backlog past the high water mark
+   * counts (so `res.writableFinished` turns true at `end()`, as on node:http).
+   */
   get writableLength(): number {
-    return this.pendingBytes
+    return this.needDrain ? this.pendingBytes : 0
   }
   get writableCorked(): number {
     return this._writableState.corked
