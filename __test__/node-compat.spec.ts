@@ -33,7 +33,7 @@ async function onBoth(listener: http.RequestListener, request: string | string[]
   for (const make of [createServer, http.createServer] as Array<(l: http.RequestListener) => AnyServer>) {
     const server = make(listener)
     const port = await listen(server)
-    const { data } = await rawExchange(port, Array.isArray(request) ? request : [request], { idleMs: 200 })
+    const { data } = await rawExchange(port, Array.isArray(request) ? request : [request], { idleMs: 600 })
     await new Promise<void>((resolve) => {
       server.close(() => resolve())
       ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
@@ -137,7 +137,7 @@ test('req: method, url, httpVersion, headers joined as Node joins them, rawHeade
   const server = createServer(listener)
   const port = await listen(server)
   closeAtTeardown(t, server)
-  const { data } = await rawExchange(port, [request])
+  const { data } = await rawExchange(port, [request], { idleMs: 1500 })
   t.deepEqual(seen, oursSeen)
   t.deepEqual(seen.headers, {
     host: 'x',
@@ -342,7 +342,7 @@ test('req.pipe(res) echoes a 5 MiB upload while it arrives; pipelined requests a
   for (let i = 0; i < body.length; i += 4096) body[i] = i & 0xff
   const echoed = Buffer.from(await (await fetch(`http://127.0.0.1:${port}/echo`, { method: 'POST', body })).arrayBuffer())
   t.true(echoed.equals(body))
-  const { data } = await rawExchange(port, ['GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n'], { idleMs: 400 })
+  const { data } = await rawExchange(port, ['GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n'], { idleMs: 1500 })
   t.deepEqual(data.split(/HTTP\/1\.1 200 OK\r\n[^]*?\r\n\r\n/).slice(1), ['slow', 'fast /a', 'fast /b'])
 })
 
@@ -391,7 +391,7 @@ test("Expect: 100-continue: 'checkContinue' when listened to, else 'request'; wr
   })
   const port = await listen(server)
   closeAtTeardown(t, server)
-  const { data } = await rawExchange(port, ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n', 'abc'], { gapMs: 50 })
+  const { data } = await rawExchange(port, ['POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n', 'abc'], { gapMs: 50, idleMs: 1500 })
   t.is(data.match(/100 Continue/g)?.length, 1)
   t.regex(data, /continued abc$/)
 })
@@ -441,7 +441,7 @@ test("'upgrade' gets a real net.Socket and the head bytes; ws attaches with new 
   })
   const rawPort = await listen(raw)
   closeAtTeardown(t, raw)
-  const { data } = await rawExchange(rawPort, ['GET / HTTP/1.1\r\nHost: x\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\nEXTRA'])
+  const { data } = await rawExchange(rawPort, ['GET / HTTP/1.1\r\nHost: x\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\nEXTRA'], { idleMs: 3000 })
   t.regex(data, /^HTTP\/1\.1 101 .*\r\n\r\nx$/s)
   t.is(head?.toString(), 'EXTRA')
 })
@@ -450,12 +450,13 @@ test("CONNECT: 'connect' with the socket when listened to, else the connection i
   const server = createServer((_req, res) => res.end('not for CONNECT'))
   const port = await listen(server)
   closeAtTeardown(t, server)
-  const refused = await rawExchange(port, ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'])
+  const refused = await rawExchange(port, ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'], { idleMs: 3000 })
   t.deepEqual(refused, { data: '', closed: true })
   server.on('connect', (req, socket: net.Socket, head: Buffer) => {
+    socket.on('error', () => {}) // a client gone early must not crash the test process
     socket.end(`HTTP/1.1 200 Connection Established\r\n\r\ntunnel to ${req.url} ${head}`)
   })
-  const tunnel = await rawExchange(port, ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nhello'])
+  const tunnel = await rawExchange(port, ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nhello'], { idleMs: 3000 })
   t.is(tunnel.data, 'HTTP/1.1 200 Connection Established\r\n\r\ntunnel to example.com:443 hello')
 })
 
