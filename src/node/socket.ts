@@ -314,6 +314,11 @@ export class EngineSocket extends EventEmitter {
   private whole(res: ServerResponse): HandlerResult {
     if (this.mode === WAITING) unwatch(this)
     this.mode = SENT
+    // Nothing written at all (only a cut connection gets here): close, never a 200.
+    if (this.pieces.length === 0) {
+      this.runCallbacks()
+      return CLOSE_ANSWER
+    }
     const content = joined(this.pieces)
     this.bytesWritten += content.length
     this.pieces = []
