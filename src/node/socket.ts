@@ -23,7 +23,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HandlerResult, HttpRequest, ReusableConnection } from '../../index'
 import { kNeedDrain } from './internals'
 import { peerAddress, peerClosed, type AddressInfo } from './address'
-import { unwatch, watch } from './watch'
+import { unwatch, watch, type Watched } from './watch'
 
 /** The response is being produced inside the 'request' event. */
 const SYNC = 0
@@ -61,7 +61,7 @@ export interface SocketOwner {
 
 type WriteCallback = (error?: Error | null) => void
 
-export class EngineSocket extends EventEmitter {
+export class EngineSocket extends EventEmitter implements Watched {
   // -- the net.Socket surface node:http and middleware read -----------------
   readable = true
   writable = true
@@ -99,6 +99,13 @@ export class EngineSocket extends EventEmitter {
   // -- input ------------------------------------------------------------------
   private bodyState = 0 // 0 not started, 1 streaming, 2 done
   private bodyWake: (() => void) | undefined = undefined
+
+  /** @internal the list of pending answers (watch.ts) */
+  _watchPrev: Watched | null = null
+  /** @internal */
+  _watchNext: Watched | null = null
+  /** @internal */
+  _watched = false
 
   private timer: ReturnType<typeof setTimeout> | undefined = undefined
   private timeoutMs = 0
