@@ -18,14 +18,17 @@ interface Binding {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const binding = require('../../binding.cjs') as Binding
 
-/** The peer of a connection (`getpeername`), or null when it is gone. */
-export function peerAddress(fd: number, port: number): AddressInfo | null {
+/** Both ends of a connection (`getpeername`, `getsockname`), or null when it is gone. */
+export function connectionAddresses(fd: number, port: number): { remote: AddressInfo; local: AddressInfo } | null {
   const addresses = binding.socketAddresses?.(fd) ?? null
   if (addresses === null) return null
   const peerPort = Number(addresses[1])
   // A descriptor reused by a newer connection would show another port.
   if (port !== 0 && peerPort !== port) return null
-  return { address: addresses[0], family: isIPv6(addresses[0]) ? 'IPv6' : 'IPv4', port: peerPort }
+  return {
+    remote: { address: addresses[0], family: isIPv6(addresses[0]) ? 'IPv6' : 'IPv4', port: peerPort },
+    local: { address: addresses[2], family: isIPv6(addresses[2]) ? 'IPv6' : 'IPv4', port: Number(addresses[3]) },
+  }
 }
 
 /** Whether the client of a connection has closed it (a peek); undefined when unknown. */

@@ -44,7 +44,8 @@ export declare class EngineSocket extends EventEmitter implements Watched {
     private timeoutMs;
     private addresses;
     constructor(server: SocketOwner, request: HttpRequest);
-    private remote;
+    /** Both ends, asked of the engine's descriptor the first time one is read. */
+    private ends;
     get remoteAddress(): string | undefined;
     get remotePort(): number | undefined;
     get remoteFamily(): string | undefined;
@@ -52,6 +53,7 @@ export declare class EngineSocket extends EventEmitter implements Watched {
     get localPort(): number | undefined;
     get localFamily(): string | undefined;
     address(): AddressInfo | Record<string, never>;
+    private listening;
     /**
      * Bytes queued and not yet taken: like a net.Socket, whose writes mostly
      * go to the kernel at once, only a backlog past the high water mark

@@ -22,7 +22,7 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HandlerResult, HttpRequest, ReusableConnection } from '../../index'
 import { kNeedDrain } from './internals'
-import { peerAddress, peerClosed, type AddressInfo } from './address'
+import { connectionAddresses, peerClosed, type AddressInfo } from './address'
 import { unwatch, watch, type Watched } from './watch'
 
 /** The response is being produced inside the 'request' event. */
@@ -109,7 +109,7 @@ export class EngineSocket extends EventEmitter implements Watched {
 
   private timer: ReturnType<typeof setTimeout> | undefined = undefined
   private timeoutMs = 0
-  private addresses: { remote: AddressInfo | null } | undefined = undefined
+  private addresses: { remote: AddressInfo; local: AddressInfo } | null | undefined = undefined
 
   constructor(server: SocketOwner, request: HttpRequest) {
     super()
@@ -119,34 +119,35 @@ export class EngineSocket extends EventEmitter implements Watched {
 
   // -- addresses ------------------------------------------------------------------
 
-  private remote(): AddressInfo | null {
-    if (this.addresses === undefined) this.addresses = { remote: peerAddress(this._request.clientConnFd, this._request.remotePort) }
-    return this.addresses.remote
+  /** Both ends, asked of the engine's descriptor the first time one is read. */
+  private ends(): { remote: AddressInfo; local: AddressInfo } | null {
+    if (this.addresses === undefined) this.addresses = connectionAddresses(this._request.clientConnFd, this._request.remotePort)
+    return this.addresses
   }
   get remoteAddress(): string | undefined {
-    return this.remote()?.address
+    return this.ends()?.remote.address
   }
   get remotePort(): number | undefined {
-    return this.remote()?.port ?? this._request.remotePort
+    return this.ends()?.remote.port ?? this._request.remotePort
   }
   get remoteFamily(): string | undefined {
-    return this.remote()?.family
+    return this.ends()?.remote.family
   }
   get localAddress(): string | undefined {
-    const address = this.server.address()
-    return address !== null && typeof address === 'object' ? address.address : undefined
+    return this.ends()?.local.address ?? this.listening()?.address
   }
   get localPort(): number | undefined {
-    const address = this.server.address()
-    return address !== null && typeof address === 'object' ? address.port : undefined
+    return this.ends()?.local.port ?? this.listening()?.port
   }
   get localFamily(): string | undefined {
-    const address = this.server.address()
-    return address !== null && typeof address === 'object' ? address.family : undefined
+    return this.ends()?.local.family ?? this.listening()?.family
   }
   address(): AddressInfo | Record<string, never> {
+    return this.ends()?.local ?? this.listening() ?? {}
+  }
+  private listening(): AddressInfo | undefined {
     const address = this.server.address()
-    return address !== null && typeof address === 'object' ? address : {}
+    return address !== null && typeof address === 'object' ? address : undefined
   }
   /**
    * Bytes queued and not yet taken: like a net.Socket, whose writes mostly
