@@ -2,14 +2,13 @@ import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { HttpRequest } from '../../index';
 import { type AddressInfo } from './address';
-import { type Watched } from './watch';
 export interface SocketOwner {
     emit(event: string | symbol, ...args: unknown[]): boolean;
     /** Bound address of the server (for `localAddress`/`localPort`). */
     address(): AddressInfo | string | null;
 }
 type WriteCallback = (error?: Error | null) => void;
-export declare class EngineSocket extends EventEmitter implements Watched {
+export declare class EngineSocket extends EventEmitter {
     readable: boolean;
     writable: boolean;
     destroyed: boolean;

@@ -61,7 +61,7 @@ export interface SocketOwner {
 
 type WriteCallback = (error?: Error | null) => void
 
-export class EngineSocket extends EventEmitter implements Watched {
+export class EngineSocket extends EventEmitter {
   // -- the net.Socket surface node:http and middleware read -----------------
   readable = true
   writable = true
