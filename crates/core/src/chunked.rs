@@ -261,38 +261,124 @@ fn chunk_size_line(bytes: &[u8]) -> LineStatus {
   if digits == 0 {
     return LineStatus::Invalid(Reject::bad_request("invalid chunk size"));
   }
-  // After the size: optional whitespace (BWS) only before a ";" that starts
-  // an extension, then CRLF. "5 a" is not a chunk size.
-  while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
-    i += 1;
-  }
-  if i == bytes.len() {
-    return partial_or_too_long(i);
-  }
-  match bytes[i] {
-    b'\r' => {}
-    b';' => {
-      while i < bytes.len() && bytes[i] != b'\r' {
-        let b = bytes[i];
-        if b == b'\n' || (b < 0x20 && b != b'\t') || b == 0x7f {
-          return LineStatus::Invalid(Reject::bad_request("invalid chunk extension"));
-        }
-        i += 1;
-        if i > MAX_CHUNK_LINE {
-          return too_long();
-        }
-      }
-      if i == bytes.len() {
-        return LineStatus::Partial;
-      }
-    }
-    _ => return LineStatus::Invalid(Reject::bad_request("invalid chunk size")),
-  }
+  // After the size, exactly RFC 9112 §7.1.1 (BWS only where the grammar has
+  // it, so "5 " and "5;" and "5 a" are not chunk lines), then CRLF.
+  let i = match chunk_extensions(bytes, i) {
+    Ok(end) => end,
+    Err(status) => return status,
+  };
   match bytes.get(i + 1) {
-    None => LineStatus::Partial,
+    None => partial_or_too_long(i),
     Some(b'\n') => LineStatus::Complete { size, len: i + 2 },
     Some(_) => LineStatus::Invalid(Reject::bad_request("bare CR in chunk line")),
   }
+}
+
+/// Walks `*( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )` from `i` and
+/// returns where the CR that ends the line is.
+///
+/// ```text
+/// ext-name  = token
+/// ext-val   = token / quoted-string
+/// quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE
+/// qdtext    = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+/// quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+/// ```
+fn chunk_extensions(bytes: &[u8], mut i: usize) -> Result<usize, LineStatus> {
+  let invalid = || LineStatus::Invalid(Reject::bad_request("invalid chunk extension"));
+  loop {
+    let before_ws = i;
+    i = skip_bws(bytes, i)?;
+    match bytes[i] {
+      b'\r' if i == before_ws => return Ok(i),
+      b';' => {}
+      _ => return Err(invalid()),
+    }
+    i = skip_bws(bytes, i + 1)?;
+    let name_end = skip_token(bytes, i)?;
+    if name_end == i {
+      return Err(invalid());
+    }
+    let after_name = skip_bws(bytes, name_end)?;
+    if bytes[after_name] != b'=' {
+      // No value: what follows the name is judged by the next round.
+      i = name_end;
+      continue;
+    }
+    i = skip_bws(bytes, after_name + 1)?;
+    i = if bytes[i] == b'"' {
+      quoted_string_end(bytes, i + 1)?
+    } else {
+      let value_end = skip_token(bytes, i)?;
+      if value_end == i {
+        return Err(invalid());
+      }
+      value_end
+    };
+  }
+}
+
+/// The offset of the first byte from `i` that is not SP or HTAB, which
+/// must have arrived (else: wait for it).
+fn skip_bws(bytes: &[u8], mut i: usize) -> Result<usize, LineStatus> {
+  while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+    i += 1;
+  }
+  present(bytes, i)
+}
+
+/// The offset of the first byte from `i` that is not a `tchar`.
+fn skip_token(bytes: &[u8], mut i: usize) -> Result<usize, LineStatus> {
+  while i < bytes.len() && is_tchar(bytes[i]) {
+    i += 1;
+  }
+  present(bytes, i)
+}
+
+/// The offset just past the closing quote of a quoted-string whose opening
+/// quote is before `i`.
+fn quoted_string_end(bytes: &[u8], mut i: usize) -> Result<usize, LineStatus> {
+  loop {
+    let b = bytes[present(bytes, i)?];
+    match b {
+      b'"' => return Ok(i + 1),
+      b'\\' => {
+        let escaped = bytes[present(bytes, i + 1)?];
+        if !(escaped == b'\t' || escaped >= 0x20 && escaped != 0x7f) {
+          return Err(LineStatus::Invalid(Reject::bad_request(
+            "invalid quoted-pair in chunk extension",
+          )));
+        }
+        i += 2;
+      }
+      b'\t' | b' ' | 0x21..=0x7e | 0x80..=0xff => i += 1,
+      _ => {
+        return Err(LineStatus::Invalid(Reject::bad_request(
+          "invalid byte in a quoted chunk extension",
+        )))
+      }
+    }
+  }
+}
+
+/// `Ok(i)` when byte `i` has arrived; otherwise wait for more, unless the
+/// line is already longer than a chunk line may be.
+fn present(bytes: &[u8], i: usize) -> Result<usize, LineStatus> {
+  if i < bytes.len() {
+    Ok(i)
+  } else {
+    Err(partial_or_too_long(i))
+  }
+}
+
+/// `tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+///          "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA` (RFC 9110 §5.6.2)
+pub(crate) fn is_tchar(b: u8) -> bool {
+  b.is_ascii_alphanumeric()
+    || matches!(
+      b,
+      b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+    )
 }
 
 /// The line ran out of bytes after `len` of them: wait for more, unless it
@@ -332,7 +418,10 @@ fn trailer_section(bytes: &[u8]) -> LineStatus {
     if i == line_start {
       return LineStatus::Complete { size: 0, len: i + 2 };
     }
-    if !bytes[line_start..i].contains(&b':') {
+    // field-line = field-name ":" OWS field-value OWS, field-name = token.
+    let line = &bytes[line_start..i];
+    let name_len = line.iter().position(|&b| !is_tchar(b)).unwrap_or(line.len());
+    if name_len == 0 || line.get(name_len) != Some(&b':') {
       return LineStatus::Invalid(Reject::bad_request("invalid trailer field"));
     }
     line_start = i + 2;
@@ -409,6 +498,51 @@ mod tests {
       Ok(b"hello".to_vec()),
       "BWS before ;"
     );
+    assert_eq!(decode(b"0\r\nX : y\r\n\r\n"), Err(400), "space before a trailer colon");
+    assert_eq!(decode(b"0\r\n: y\r\n\r\n"), Err(400), "empty trailer name");
+    assert_eq!(decode(b"0\r\nX: y\n\r\n"), Err(400), "bare LF in trailers");
+  }
+
+  #[test]
+  fn chunk_extensions_follow_the_grammar() {
+    for accepted in [
+      &b"5;a=b"[..],
+      b"5 ;a=b",
+      b"5;a=\"b c\"",
+      b"5;a",
+      b"5;a;b=c",
+      b"5 ; a = b ; c",
+      b"5;a=\"q\\\"x\"",
+      b"5;a=\"\"",
+      b"5\t;a=b",
+    ] {
+      let encoded = [accepted, b"\r\nhello\r\n0\r\n\r\n"].concat();
+      assert_eq!(
+        decode(&encoded).map(|(_, body)| body),
+        Ok(b"hello".to_vec()),
+        "{:?}",
+        String::from_utf8_lossy(accepted)
+      );
+    }
+    for refused in [
+      &b"5 "[..],
+      b"5;",
+      b"5; ",
+      b"5;=b",
+      b"5;a=",
+      b"5;a=\"b",
+      b"5;a=b ",
+      b"5;a ",
+      b"5;a=\"b\rc\"",
+      b"5;a=\"b\nc\"",
+      b"5;a=b c",
+      b"5;a@=b",
+      b"5;a=\"b\x00\"",
+      b"5\n",
+    ] {
+      let encoded = [refused, b"\r\nhello\r\n0\r\n\r\n"].concat();
+      assert_eq!(decode(&encoded), Err(400), "{:?}", String::from_utf8_lossy(refused));
+    }
   }
 
   #[test]

@@ -20,8 +20,8 @@ use crate::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Lim
 use crate::head::{BodyFraming, Reject, RequestHead};
 use crate::read_buffer::ReadBuffer;
 use crate::response::{
-  error_response, kind, raw_response_closes, write_body_head, Answer, ConnectionHeader, FileMeta, CONTENT_TYPES,
-  CONTINUE_RESPONSE, STREAM_LOW_WATER,
+  error_response, kind, raw_response_closes, write_body_head, Answer, BodyGate, ConnectionHeader, FileMeta,
+  CONTENT_TYPES, CONTINUE_RESPONSE, STREAM_LOW_WATER,
 };
 
 /// Answers at least this large are written through (see `write_through`)
@@ -131,7 +131,8 @@ struct InFlight {
   dispatched: Instant,
   arena: Option<Bump>,
   keep_alive: bool,
-  is_head_method: bool,
+  /// The no-body rule for this request's answer (knows whether it was HEAD).
+  answer_gate: BodyGate,
   http_1_0: bool,
   /// An answer that came back before the answers to earlier requests.
   early_answer: Option<EarlyAnswer>,
@@ -456,7 +457,7 @@ impl Connection {
       dispatched: ctx.now,
       arena,
       keep_alive: head.keep_alive,
-      is_head_method: head.is_head_method,
+      answer_gate: BodyGate::new(head.is_head_method),
       http_1_0: head.minor_version == 0,
       early_answer: None,
       streaming: false,
@@ -633,7 +634,7 @@ impl Connection {
         dispatched: ctx.now,
         arena: None,
         keep_alive: false,
-        is_head_method: false,
+        answer_gate: BodyGate::new(false),
         http_1_0: false,
         streaming: false,
         early_answer: Some(EarlyAnswer::complete(response, true)),
@@ -679,12 +680,10 @@ impl Connection {
         return;
       };
       let closes = self.in_flight[index].closes_after(answer.kind, head);
-      // HEAD: the head alone (the file closes when `file` drops).
-      let file = if self.in_flight[index].is_head_method {
-        None
-      } else {
-        file
-      };
+      // HEAD, 304: the head alone (the file closes when `file` drops).
+      let mut gate = self.in_flight[index].answer_gate;
+      let head = &head[..gate.admit(head)];
+      let file = if gate.drops_body() { None } else { file };
       if index == 0 {
         let request = self.in_flight.pop_front().unwrap();
         self.output(ctx).extend_from_slice(head);
@@ -746,15 +745,18 @@ impl Connection {
       self.drain_wanted = Some(answer.id);
     }
     let request = &mut self.in_flight[index];
+    if request.early_answer.as_ref().is_some_and(|early| !early.open_stream) {
+      return; // a complete answer was given already
+    }
+    let piece = &answer.bytes[..request.answer_gate.admit(answer.bytes)];
     if index > 0 || request.early_answer.is_some() {
       // Earlier answers are still owed: keep the pieces until it is our turn.
       match request.early_answer.as_mut() {
-        Some(early) if early.open_stream => early.bytes.extend_from_slice(answer.bytes),
-        Some(_) => return, // a complete answer was given already
+        Some(early) => early.bytes.extend_from_slice(piece),
         None => {
           request.early_answer = Some(EarlyAnswer {
             open_stream: true,
-            ..EarlyAnswer::complete(answer.bytes.to_vec(), false)
+            ..EarlyAnswer::complete(piece.to_vec(), false)
           })
         }
       }
@@ -768,7 +770,7 @@ impl Connection {
     }
     request.streaming = true;
     let keep_alive = request.keep_alive;
-    self.output(ctx).extend_from_slice(answer.bytes);
+    self.output(ctx).extend_from_slice(piece);
     if end {
       let request = self.in_flight.pop_front().unwrap();
       self.drain_wanted = None;
@@ -1046,6 +1048,7 @@ fn encode_answer(out: &mut Vec<u8>, answer: &Answer, request: &InFlight, date: &
 /// answer; nothing for a verbatim one) and returns whether the connection
 /// closes after it and the bytes that follow the head on the wire.
 fn encode_answer_head<'a>(out: &mut Vec<u8>, answer: &Answer<'a>, request: &InFlight, date: &[u8]) -> (bool, &'a [u8]) {
+  let head_start = out.len();
   let mut closes = !request.keep_alive || answer.kind & kind::CLOSE != 0;
   match answer.kind & kind::MASK {
     kind::BODY => {
@@ -1061,11 +1064,14 @@ fn encode_answer_head<'a>(out: &mut Vec<u8>, answer: &Answer<'a>, request: &InFl
         ConnectionHeader::None
       };
       write_body_head(out, date, content_type, answer.bytes.len(), connection);
-      (closes, if request.is_head_method { &[] } else { answer.bytes })
+      let mut gate = request.answer_gate;
+      gate.admit(&out[head_start..]);
+      (closes, if gate.drops_body() { &[] } else { answer.bytes })
     }
     _ => {
       closes |= raw_response_closes(answer.bytes);
-      (closes, answer.bytes)
+      let mut gate = request.answer_gate;
+      (closes, &answer.bytes[..gate.admit(answer.bytes)])
     }
   }
 }

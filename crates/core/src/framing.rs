@@ -7,7 +7,8 @@
 
 use crate::chunked::{walk_chunked, ByteSink, ChunkedProgress, ChunkedStatus};
 use crate::head::{
-  find_head_end, parse_head, BodyFraming, HeadStatus, Reject, RequestHead, MAX_HEADERS, TOO_MANY_HEADERS,
+  parse_head, refuse_early, scan_head, BodyFraming, HeadScan, HeadStatus, Reject, RequestHead, MAX_HEADERS,
+  TOO_MANY_HEADERS,
 };
 use crate::span::Span;
 
@@ -103,13 +104,20 @@ pub fn frame_request<'b>(
       // Look for the blank line first: a head trickling in byte by byte
       // is then parsed once, not once per read.
       let from = progress.head_scanned.saturating_sub(3);
-      if find_head_end(buf, from).is_none() {
-        progress.head_scanned = buf.len();
-        return if buf.len() > limits.max_head {
-          FrameStatus::Invalid(Reject::new(431, "request head exceeds maxRequestBufferSize"))
-        } else {
-          FrameStatus::Partial
-        };
+      match scan_head(buf, from) {
+        HeadScan::Complete(_) => {}
+        HeadScan::Invalid(reject) => return FrameStatus::Invalid(reject),
+        HeadScan::Incomplete => {
+          progress.head_scanned = buf.len();
+          if let Some(reject) = refuse_early(buf) {
+            return FrameStatus::Invalid(reject);
+          }
+          return if buf.len() > limits.max_head {
+            FrameStatus::Invalid(Reject::new(431, "request head exceeds maxRequestBufferSize"))
+          } else {
+            FrameStatus::Partial
+          };
+        }
       }
       let mut status = parse_head(buf, tables.table(FEW_HEADERS));
       if matches!(status, HeadStatus::Invalid(reject) if reject == TOO_MANY_HEADERS) {

@@ -1,10 +1,16 @@
 //! Parsing and checking one request head (request line + header fields).
 //!
 //! `httparse` does the byte-level grammar (tokens, URI characters, header
-//! name/value characters, bare CR, obs-fold); this module adds the semantic
-//! rules of RFC 9112 that decide how the message is framed and whether it may
-//! be served at all (Host, Content-Length, Transfer-Encoding, Connection,
-//! Expect). Every rejection carries the status the client should see.
+//! name/value characters, bare CR, obs-fold); this module adds what httparse
+//! tolerates and we do not (bare LF line ends, bytes outside visible ASCII in
+//! the request target) and the semantic rules of RFC 9112 that decide how the
+//! message is framed and whether it may be served at all (request-target
+//! form, Host, Content-Length, Transfer-Encoding, Connection, Expect). Every
+//! rejection carries the status the client should see.
+//!
+//! The three outcomes, as in httparse: `Partial` (read more), `Complete`,
+//! `Invalid(reject)`. A head is refused as soon as the bytes prove it:
+//! `scan_head` and `refuse_early` look at an incomplete head too.
 
 use crate::span::Span;
 
@@ -77,7 +83,8 @@ pub struct RequestHead {
 }
 
 /// Parses the head at the start of `buf` with room for `header_table.len()`
-/// fields. `header_table` is scratch space owned by the caller (the request
+/// fields. Line ends are `scan_head`'s to check (framing scans every head
+/// before parsing it, and one pass over its line feeds is enough). `header_table` is scratch space owned by the caller (the request
 /// arena, or the heap when the arena is off).
 pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) -> HeadStatus {
   let mut request = httparse::Request::new(header_table);
@@ -90,6 +97,10 @@ pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) 
   let method = request.method.unwrap_or_default();
   let path = request.path.unwrap_or_default();
   let minor_version = request.version.unwrap_or(1);
+  let target_form = match target_form(method.as_bytes(), path.as_bytes()) {
+    Ok(form) => form,
+    Err(reject) => return HeadStatus::Invalid(reject),
+  };
   let method_span = Span::of(buf, method.as_bytes());
   let path_span = Span::of(buf, path.as_bytes());
   let start = method_span.start;
@@ -102,19 +113,13 @@ pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) 
     Some(i) => version_span.end() + i + 1,
     None => return HeadStatus::Invalid(Reject::bad_request("malformed request line")),
   };
-  // The blank line that ends the head is "\r\n" (or a bare "\n", which
-  // httparse tolerates as RFC 9112 §2.2 allows).
-  let blank_line = if head_len >= 2 && buf[head_len - 2] == b'\r' {
-    2
-  } else {
-    1
-  };
+  // The blank line that ends the head is "\r\n" (bare LF was refused above).
   let header_fields = Span {
     start: request_line_end,
-    len: (head_len - blank_line).saturating_sub(request_line_end),
+    len: (head_len - 2).saturating_sub(request_line_end),
   };
 
-  let mut semantics = HeadSemantics::new(minor_version);
+  let mut semantics = HeadSemantics::new(minor_version, target_form);
   for header in request.headers.iter() {
     if let Err(reject) = semantics.add(header.name, header.value) {
       return HeadStatus::Invalid(reject);
@@ -152,6 +157,23 @@ fn reject_version(buf: &[u8]) -> Reject {
   }
 }
 
+/// A version httparse refused in an incomplete head: decided like a whole
+/// one once the request line has ended; before that, refused only when no
+/// byte to come can make it `HTTP/d.d` (which would be a 505, not a 400).
+fn version_refused_early(buf: &[u8]) -> Option<Reject> {
+  if memchr(b'\r', buf).is_some() || memchr(b'\n', buf).is_some() {
+    return Some(reject_version(buf));
+  }
+  let version = buf.rsplit(|&b| b == b' ').next().unwrap_or_default();
+  let pattern = b"HTTP/0.0";
+  let may_become_a_version = version.len() <= pattern.len()
+    && version
+      .iter()
+      .zip(pattern)
+      .all(|(&b, &p)| if p == b'0' { b.is_ascii_digit() } else { b == p });
+  (!may_become_a_version).then_some(Reject::bad_request("malformed request line"))
+}
+
 fn is_http_version(token: &[u8]) -> bool {
   matches!(token, [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] if major.is_ascii_digit() && minor.is_ascii_digit())
 }
@@ -169,10 +191,136 @@ fn reject_for(error: httparse::Error) -> Reject {
   }
 }
 
+/// The four shapes of a request-target (RFC 9112 §3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TargetForm {
+  /// `/path?query`: every method but CONNECT.
+  Origin,
+  /// `http://host/path`: every method but CONNECT (RFC 9112 §3.2.2).
+  Absolute,
+  /// `*`: OPTIONS only (RFC 9112 §3.2.4).
+  Asterisk,
+}
+
+/// Checks the request-target's bytes and its form against the method.
+///
+/// ```text
+/// request-target = origin-form / absolute-form / authority-form / asterisk-form
+/// ```
+///
+/// The target is visible ASCII only: httparse lets bytes >= 0x80 through,
+/// but RFC 3986 has no place for them (percent-encode UTF-8). authority-form
+/// belongs to CONNECT alone (RFC 9112 §3.2.3), which the engine answers with
+/// 501: a 2xx to CONNECT turns the connection into a tunnel (RFC 9110
+/// §9.3.6), which no answer form but a takeover could honour. absolute-form
+/// is taken for the `http` and `https` schemes, the only ones served here.
+fn target_form(method: &[u8], target: &[u8]) -> Result<TargetForm, Reject> {
+  if !target.iter().all(|&b| (0x21..0x7f).contains(&b)) {
+    return Err(Reject::bad_request("request target is not visible ASCII"));
+  }
+  if method == b"CONNECT" {
+    return Err(match host_and_port(target) {
+      Some((host, Some(_))) if !host.is_empty() => Reject::new(501, "CONNECT is not supported"),
+      _ => Reject::bad_request("CONNECT needs an authority-form target"),
+    });
+  }
+  match target {
+    [b'/', ..] => Ok(TargetForm::Origin),
+    b"*" if method == b"OPTIONS" => Ok(TargetForm::Asterisk),
+    b"*" => Err(Reject::bad_request("asterisk-form target outside OPTIONS")),
+    _ if is_http_uri(target) => Ok(TargetForm::Absolute),
+    _ => Err(Reject::bad_request("invalid request target")),
+  }
+}
+
+/// `http://authority...` or `https://authority...` (scheme case-insensitive)
+/// with a valid, non-empty authority (RFC 9110 §4.2).
+fn is_http_uri(target: &[u8]) -> bool {
+  let rest = match target.iter().position(|&b| b == b':') {
+    Some(4) if target[..4].eq_ignore_ascii_case(b"http") => &target[5..],
+    Some(5) if target[..5].eq_ignore_ascii_case(b"https") => &target[6..],
+    _ => return false,
+  };
+  let Some(rest) = rest.strip_prefix(b"//") else {
+    return false;
+  };
+  let authority_end = rest
+    .iter()
+    .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+    .unwrap_or(rest.len());
+  matches!(host_and_port(&rest[..authority_end]), Some((host, _)) if !host.is_empty())
+}
+
+/// Splits `uri-host [ ":" port ]` (RFC 9110 §7.2, RFC 3986 §3.2.2), or
+/// `None` when the bytes are not of that shape: userinfo (`user@host`), a
+/// path, whitespace, a comma (a list of hosts) are all refused.
+///
+/// ```text
+/// uri-host    = IP-literal / IPv4address / reg-name
+/// IP-literal  = "[" ( IPv6address / IPvFuture ) "]"
+/// reg-name    = *( unreserved / pct-encoded / sub-delims )
+/// unreserved  = ALPHA / DIGIT / "-" / "." / "_" / "~"
+/// sub-delims  = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / ";" / "="
+///               (and ",", which we refuse: it reads as a list)
+/// port        = *DIGIT
+/// ```
+fn host_and_port(value: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
+  let (host, after_host) = if value.first() == Some(&b'[') {
+    let close = value.iter().position(|&b| b == b']')?;
+    let literal = &value[1..close];
+    let valid = !literal.is_empty()
+      && literal
+        .iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'.' | b'-' | b'_' | b'~') || is_sub_delim(b));
+    if !valid {
+      return None;
+    }
+    (&value[..=close], &value[close + 1..])
+  } else {
+    let end = value.iter().position(|&b| b == b':').unwrap_or(value.len());
+    (&value[..end], &value[end..])
+  };
+  if value.first() != Some(&b'[') && !is_reg_name(host) {
+    return None;
+  }
+  match after_host {
+    [] => Some((host, None)),
+    [b':', port @ ..] if port.iter().all(u8::is_ascii_digit) => Some((host, Some(port))),
+    _ => None,
+  }
+}
+
+fn is_reg_name(host: &[u8]) -> bool {
+  let mut i = 0;
+  while i < host.len() {
+    let b = host[i];
+    if b == b'%' {
+      if !(i + 2 < host.len() && host[i + 1].is_ascii_hexdigit() && host[i + 2].is_ascii_hexdigit()) {
+        return false;
+      }
+      i += 3;
+      continue;
+    }
+    if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || is_sub_delim(b)) {
+      return false;
+    }
+    i += 1;
+  }
+  true
+}
+
+/// RFC 3986 sub-delims without ",".
+fn is_sub_delim(b: u8) -> bool {
+  matches!(b, b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b';' | b'=')
+}
+
 /// Accumulates the header fields that decide framing and connection reuse.
 struct HeadSemantics {
   minor_version: u8,
+  target_form: TargetForm,
   host_count: u32,
+  /// A Host field was present with an empty `uri-host`.
+  host_empty: bool,
   content_length: Option<u64>,
   transfer_encoding_seen: bool,
   /// Whether the last transfer coding seen so far is `chunked`.
@@ -184,10 +332,12 @@ struct HeadSemantics {
 }
 
 impl HeadSemantics {
-  fn new(minor_version: u8) -> Self {
+  fn new(minor_version: u8, target_form: TargetForm) -> Self {
     HeadSemantics {
       minor_version,
+      target_form,
       host_count: 0,
+      host_empty: false,
       content_length: None,
       transfer_encoding_seen: false,
       chunked_last: false,
@@ -210,6 +360,10 @@ impl HeadSemantics {
     let value = trim_ows(value);
     if name.eq_ignore_ascii_case("host") {
       self.host_count += 1;
+      match host_and_port(value) {
+        Some((host, _)) => self.host_empty |= host.is_empty(),
+        None => return Err(Reject::bad_request("invalid Host header")),
+      }
     } else if name.eq_ignore_ascii_case("content-length") {
       self.add_content_length(value)?;
     } else if name.eq_ignore_ascii_case("transfer-encoding") {
@@ -279,6 +433,11 @@ impl HeadSemantics {
     if self.host_count > 1 {
       return Err(Reject::bad_request("more than one Host header"));
     }
+    // RFC 9110 §7.2: Host is empty only when the target has no authority,
+    // and an origin-form target never carries one itself.
+    if self.host_empty && self.target_form != TargetForm::Absolute {
+      return Err(Reject::bad_request("empty Host header"));
+    }
     let body = if self.transfer_encoding_seen {
       if self.content_length.is_some() {
         // RFC 9112 §6.1: a server MAY reject a request with both; we always do.
@@ -346,25 +505,77 @@ fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
   memchr::memchr(needle, haystack)
 }
 
-/// Finds where a head ends ("\r\n\r\n" or a bare-LF blank line), scanning
-/// from `from`. Lets the reactor skip a full parse while a head is still
-/// arriving in small pieces.
-pub fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
-  // SIMD search for line feeds; a blank line is "\n\n" or "\n\r\n".
-  memchr::memchr_iter(b'\n', &buf[from.min(buf.len())..])
-    .map(|offset| from + offset)
-    .find_map(|lf| match (buf.get(lf + 1), buf.get(lf + 2)) {
-      (Some(b'\n'), _) => Some(lf + 2),
-      (Some(b'\r'), Some(b'\n')) => Some(lf + 3),
-      _ => None,
-    })
+/// What the bytes of a head received so far show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadScan {
+  /// No blank line yet, and nothing the line scan refuses.
+  Incomplete,
+  /// The head ends (its blank line included) at this offset.
+  Complete(usize),
+  Invalid(Reject),
+}
+
+/// Finds where a head ends ("\r\n\r\n"), scanning the line feeds from
+/// `from`, and refuses the first LF not preceded by CR.
+///
+/// RFC 9112 §2.2 lets a recipient take a bare LF as a line end; we do not
+/// (like llhttp's strict mode, Go and hyper): a front end that splits on
+/// CRLF only would read `Dummy: x\nContent-Length: 5` as one field, and the
+/// two would frame the body differently (CVE-2022-32214). Lets the reactor
+/// skip a full parse while a head is still arriving in small pieces.
+pub fn scan_head(buf: &[u8], from: usize) -> HeadScan {
+  // SIMD search for line feeds; there are few per head.
+  for lf in memchr::memchr_iter(b'\n', &buf[from.min(buf.len())..]).map(|offset| from + offset) {
+    if lf == 0 || buf[lf - 1] != b'\r' {
+      return HeadScan::Invalid(BARE_LF);
+    }
+    match (buf.get(lf + 1), buf.get(lf + 2)) {
+      (Some(b'\r'), Some(b'\n')) => return HeadScan::Complete(lf + 3),
+      // A blank line may still follow: "\r" with its "\n" to come.
+      _ => continue,
+    }
+  }
+  HeadScan::Incomplete
+}
+
+const BARE_LF: Reject = Reject::bad_request("bare LF line ending");
+
+/// Whether an incomplete head already holds bytes no valid request can hold
+/// where they are (a bad method character, a control byte in a field name,
+/// a bare CR, a bad version, a target byte outside visible ASCII): then it
+/// is refused now, not after the rest of the head or the request deadline.
+/// httparse checks each byte as far as the bytes go, so a partial parse
+/// finds all of these but the target's bytes, which httparse lets through.
+pub fn refuse_early(buf: &[u8]) -> Option<Reject> {
+  let mut table = [const { std::mem::MaybeUninit::<httparse::Header>::uninit() }; MAX_HEADERS];
+  let mut request = httparse::Request::new(&mut []);
+  match request.parse_with_uninit_headers(buf, &mut table) {
+    Ok(_) => {}
+    Err(httparse::Error::Version) => return version_refused_early(buf),
+    Err(error) => return Some(reject_for(error)),
+  }
+  // The target so far: after the method's space, up to the next space.
+  let line = &buf[..memchr(b'\r', buf).unwrap_or(buf.len())];
+  let line = match line.iter().position(|&b| b != b'\r' && b != b'\n') {
+    Some(start) => &line[start..],
+    None => return None,
+  };
+  let target_start = line.iter().position(|&b| b == b' ')? + 1;
+  let target = &line[target_start..];
+  let target = &target[..target.iter().position(|&b| b == b' ').unwrap_or(target.len())];
+  (!target.iter().all(|&b| (0x21..0x7f).contains(&b)))
+    .then(|| Reject::bad_request("request target is not visible ASCII"))
 }
 
 #[cfg(test)]
 mod tests {
   use super::*;
 
+  /// A head as framing sees it: line ends scanned, then parsed.
   fn parse(bytes: &[u8]) -> HeadStatus {
+    if let HeadScan::Invalid(reject) = scan_head(bytes, 0) {
+      return HeadStatus::Invalid(reject);
+    }
     let mut table = [httparse::EMPTY_HEADER; MAX_HEADERS];
     parse_head(bytes, &mut table)
   }
@@ -481,8 +692,92 @@ mod tests {
   #[test]
   fn head_end_is_found_from_any_offset() {
     let raw = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nNEXT";
-    assert_eq!(find_head_end(raw, 0), Some(raw.len() - 4));
-    assert_eq!(find_head_end(b"GET / HTTP/1.0\n\n", 0), Some(16));
-    assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nHost: a\r\n", 0), None);
+    assert_eq!(scan_head(raw, 0), HeadScan::Complete(raw.len() - 4));
+    assert_eq!(scan_head(raw, 10), HeadScan::Complete(raw.len() - 4));
+    assert_eq!(scan_head(b"GET / HTTP/1.1\r\nHost: a\r\n", 0), HeadScan::Incomplete);
+    assert_eq!(scan_head(b"GET / HTTP/1.1\r\nHost: a\r\n\r", 0), HeadScan::Incomplete);
+  }
+
+  #[test]
+  fn bare_lf_is_refused_everywhere() {
+    for raw in [
+      &b"GET / HTTP/1.0\n\n"[..],
+      b"GET / HTTP/1.1\nHost: a\r\n\r\n",
+      b"GET / HTTP/1.1\r\nHost: a\n\r\n",
+      b"GET / HTTP/1.1\r\nHost: a\r\n\n",
+      b"\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+      b"GET / HTTP/1.1\r\nHost: x\r\nDummy: x\nContent-Length: 5\r\n\r\nhello",
+    ] {
+      assert_eq!(rejected(raw), 400, "{:?}", String::from_utf8_lossy(raw));
+      let scanned = (0..raw.len()).find_map(|end| match scan_head(&raw[..end + 1], 0) {
+        HeadScan::Invalid(reject) => Some(reject.status),
+        _ => None,
+      });
+      assert_eq!(scanned, Some(400), "scan of {:?}", String::from_utf8_lossy(raw));
+    }
+  }
+
+  #[test]
+  fn target_forms_and_methods() {
+    assert_eq!(complete(b"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n").path.len, 1);
+    assert_eq!(rejected(b"GET * HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    assert_eq!(
+      rejected(b"CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n"),
+      501
+    );
+    assert_eq!(rejected(b"CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    assert_eq!(rejected(b"GET a.example:443 HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    assert_eq!(rejected(b"GET index.html HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    complete(b"GET http://a.example/x?y HTTP/1.1\r\nHost: a.example\r\n\r\n");
+    complete(b"GET HTTPS://a.example:8443 HTTP/1.1\r\nHost: \r\n\r\n");
+    assert_eq!(rejected(b"GET http:/x HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    assert_eq!(rejected(b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    complete(b"GET /caf%C3%A9 HTTP/1.1\r\nHost: a\r\nX: caf\xc3\xa9\r\n\r\n");
+  }
+
+  #[test]
+  fn host_must_be_a_host() {
+    for host in [
+      "a",
+      "a.example:8080",
+      "[::1]:80",
+      "127.0.0.1",
+      "xn--bcher-kva.example",
+      "a%2Db",
+      "a:",
+    ] {
+      complete(format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes());
+    }
+    for host in ["user@a", "a/b", "a b", "a, b", "", "[::1", "a:8x", "a%zz", ":80", "[]"] {
+      assert_eq!(
+        rejected(format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes()),
+        400,
+        "Host: {host}"
+      );
+    }
+    complete(b"GET / HTTP/1.0\r\n\r\n");
+  }
+
+  #[test]
+  fn impossible_bytes_are_refused_before_the_head_ends() {
+    for partial in [
+      &b"G(T"[..],
+      b"GET / HTTP/1.1\r\nHo\x01st",
+      b"GET / HTTP/1.1\r\nHost: a\rb",
+      b"GET / HTTX",
+      b"GET /caf\xc3",
+      b"GET /a\x7f",
+    ] {
+      assert_eq!(
+        refuse_early(partial).map(|reject| reject.status),
+        Some(400),
+        "{:?}",
+        String::from_utf8_lossy(partial)
+      );
+    }
+    let valid = b"POST /p?q HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n";
+    for end in 0..valid.len() {
+      assert_eq!(refuse_early(&valid[..end]), None, "prefix of {end} bytes");
+    }
   }
 }

@@ -190,7 +190,7 @@ pub fn record_len(len: usize) -> usize {
 /// Whether a verbatim response asks for the connection to close: a
 /// `Connection` header in its head (not its body) listing `close`.
 pub fn raw_response_closes(response: &[u8]) -> bool {
-  let head_end = crate::head::find_head_end(response, 0).unwrap_or(response.len());
+  let head_end = raw_head_len(response);
   response[..head_end].split(|&b| b == b'\n').skip(1).any(|line| {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let Some(colon) = line.iter().position(|&b| b == b':') else {
@@ -201,6 +201,140 @@ pub fn raw_response_closes(response: &[u8]) -> bool {
         .split(|&b| b == b',')
         .any(|token| crate::head::trim_ows(token).eq_ignore_ascii_case(b"close"))
   })
+}
+
+/// Length of a verbatim response's head, its blank line included (the whole
+/// response when no blank line is in it). The embedder's own bytes may end
+/// lines with a bare LF; we read them as generously as a client would.
+pub fn raw_head_len(response: &[u8]) -> usize {
+  let mut gate = HeadEnd::default();
+  gate.find(response).unwrap_or(response.len())
+}
+
+/// The status code at the start of a verbatim response (`HTTP/1.1 204 …`).
+pub fn raw_status(response: &[u8]) -> Option<u16> {
+  match response {
+    [b'H', b'T', b'T', b'P', b'/', _, b'.', _, b' ', a, b, c, ..]
+      if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() =>
+    {
+      Some(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
+    }
+    _ => None,
+  }
+}
+
+/// The no-body rule, in one place for every answer form (verbatim, framed,
+/// file, streamed): the answer to HEAD, and every 1xx, 204 and 304 answer,
+/// end with their head (RFC 9110 §6.4.1, §9.3.2; RFC 9112 §6.3). Whatever an
+/// embedder puts after such a head is dropped here, so a handler that
+/// answers HEAD like GET cannot desync the client. An interim 1xx head may be
+/// followed by the next response's head (`103` then `200`), which is let
+/// through and judged in turn; after `101 Switching Protocols` the bytes
+/// belong to the new protocol and all go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyGate {
+  head_request: bool,
+  state: GateState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GateState {
+  /// Before or inside a response head; `status` once its line was read.
+  Head {
+    status: Option<u16>,
+    started: bool,
+    end: HeadEnd,
+  },
+  Body,
+  Dropping,
+}
+
+impl BodyGate {
+  /// A gate for the answer to a request (`head_request`: its method was HEAD).
+  pub fn new(head_request: bool) -> Self {
+    BodyGate {
+      head_request,
+      state: GateState::Head {
+        status: None,
+        started: false,
+        end: HeadEnd::default(),
+      },
+    }
+  }
+
+  /// Whether the rest of the answer is being dropped (a file body then stays
+  /// unsent).
+  pub fn drops_body(&self) -> bool {
+    self.state == GateState::Dropping
+  }
+
+  /// How many bytes at the start of `piece`, the next bytes of the answer,
+  /// go on the wire (the rest is a body the answer cannot have).
+  pub fn admit(&mut self, piece: &[u8]) -> usize {
+    let mut at = 0;
+    loop {
+      match &mut self.state {
+        GateState::Body => return piece.len(),
+        GateState::Dropping => return at,
+        GateState::Head { status, started, end } => {
+          if !*started {
+            *started = true;
+            *status = raw_status(&piece[at..]);
+            let may_have_body = !self.head_request && matches!(*status, Some(s) if s >= 200 && s != 204 && s != 304);
+            if may_have_body {
+              // The common case decides at once: no scan for the head's end.
+              self.state = GateState::Body;
+              continue;
+            }
+          }
+          let Some(head_len) = end.find(&piece[at..]) else {
+            return piece.len();
+          };
+          at += head_len;
+          self.state = match *status {
+            Some(101) => GateState::Body,
+            Some(100..=199) => BodyGate::new(self.head_request).state,
+            Some(204 | 304) => GateState::Dropping,
+            _ if self.head_request => GateState::Dropping,
+            _ => GateState::Body,
+          };
+        }
+      }
+    }
+  }
+}
+
+/// Finds the blank line that ends a head across pieces: remembers the last
+/// bytes seen, so "\r\n" + "\r\n" split over two pieces is found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct HeadEnd {
+  /// The last (up to) three bytes before the next piece, oldest first in the
+  /// high bytes.
+  tail: u32,
+}
+
+impl HeadEnd {
+  /// The length of `piece` up to and including the head's blank line
+  /// ("\r\n\r\n" or "\n\n"), if it is in this piece.
+  fn find(&mut self, piece: &[u8]) -> Option<usize> {
+    let mut window = self.tail;
+    let mut from = 0;
+    for lf in memchr::memchr_iter(b'\n', piece) {
+      for &b in &piece[from..=lf] {
+        window = (window << 8) | u32::from(b);
+      }
+      from = lf + 1;
+      if window == 0x0d0a_0d0a || window & 0xffff == 0x0a0a {
+        self.tail = 0;
+        return Some(lf + 1);
+      }
+    }
+    for &b in &piece[from..] {
+      window = (window << 8) | u32::from(b);
+    }
+    self.tail = window & 0x00ff_ffff;
+    None
+  }
 }
 
 /// Appends the head of a `200 OK` around a body of `body_len` bytes.
@@ -265,6 +399,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
     431 => "Request Header Fields Too Large",
     403 => "Forbidden",
     500 => "Internal Server Error",
+    501 => "Not Implemented",
     503 => "Service Unavailable",
     505 => "HTTP Version Not Supported",
     _ => "Error",
@@ -347,6 +482,42 @@ mod tests {
       b"HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\nConnection: close\r\n"
     ));
     assert!(!raw_response_closes(b"HTTP/1.1 200 OK\r\n\r\n"));
+  }
+
+  fn on_wire(head_request: bool, pieces: &[&[u8]]) -> Vec<u8> {
+    let mut gate = BodyGate::new(head_request);
+    pieces
+      .iter()
+      .flat_map(|piece| piece[..gate.admit(piece)].to_vec())
+      .collect()
+  }
+
+  #[test]
+  fn answers_that_cannot_have_a_body_end_with_their_head() {
+    let get = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+    assert_eq!(on_wire(false, &[get]), get);
+    assert_eq!(on_wire(true, &[get]), &get[..get.len() - 5]);
+    let no_content = b"HTTP/1.1 204 No Content\r\n\r\nsneaky";
+    assert_eq!(on_wire(false, &[no_content]), &no_content[..no_content.len() - 6]);
+    let not_modified = b"HTTP/1.1 304 Not Modified\nETag: x\n\nbody";
+    assert_eq!(on_wire(false, &[not_modified]), &not_modified[..not_modified.len() - 4]);
+    // Split anywhere, the same bytes go out.
+    for split in 0..get.len() {
+      assert_eq!(
+        on_wire(true, &[&get[..split], &get[split..]]),
+        &get[..get.len() - 5],
+        "split {split}"
+      );
+    }
+    // Interim answers let the final one through, which is judged in turn.
+    let hints = b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    assert_eq!(on_wire(false, &[hints]), hints);
+    assert_eq!(on_wire(true, &[hints]), &hints[..hints.len() - 2]);
+    let upgrade = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\nframes";
+    assert_eq!(on_wire(true, &[upgrade]), upgrade);
+    assert_eq!(raw_status(b"HTTP/1.1 404 Not Found\r\n"), Some(404));
+    assert_eq!(raw_status(b"HTTP/1.1 4"), None);
+    assert_eq!(raw_head_len(b"HTTP/1.1 200 OK\r\n\r\nbody"), 19);
   }
 
   #[test]
