@@ -71,6 +71,7 @@ pub trait HeaderTables<'b> {
 }
 
 impl<'b> HeaderTables<'b> for &bumpalo::Bump {
+  #[inline]
   fn table(&mut self, len: usize) -> &mut [httparse::Header<'b>] {
     self.alloc_slice_fill_copy(len, httparse::EMPTY_HEADER)
   }

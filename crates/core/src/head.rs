@@ -91,7 +91,12 @@ pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) 
   let head_len = match request.parse(buf) {
     Ok(httparse::Status::Partial) => return HeadStatus::Partial,
     Ok(httparse::Status::Complete(len)) => len,
-    Err(httparse::Error::Version) => return HeadStatus::Invalid(reject_version(buf)),
+    Err(httparse::Error::Version) => {
+      return match version_refused_so_far(buf) {
+        Some(reject) => HeadStatus::Invalid(reject),
+        None => HeadStatus::Partial,
+      }
+    }
     Err(error) => return HeadStatus::Invalid(reject_for(error)),
   };
   let method = request.method.unwrap_or_default();
@@ -147,6 +152,7 @@ pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) 
 /// A version httparse refused: a well-formed `HTTP/d.d` that is not 1.0 or
 /// 1.1 (HTTP/2 preface, HTTP/9.9) is 505 (RFC 9110 §15.6.6); anything else in
 /// that place (a space inside the target, garbage) is a malformed line: 400.
+#[cold]
 fn reject_version(buf: &[u8]) -> Reject {
   let line_end = memchr(b'\n', buf).unwrap_or(buf.len());
   let line = buf[..line_end].strip_suffix(b"\r").unwrap_or(&buf[..line_end]);
@@ -157,10 +163,11 @@ fn reject_version(buf: &[u8]) -> Reject {
   }
 }
 
-/// A version httparse refused in an incomplete head: decided like a whole
-/// one once the request line has ended; before that, refused only when no
-/// byte to come can make it `HTTP/d.d` (which would be a 505, not a 400).
-fn version_refused_early(buf: &[u8]) -> Option<Reject> {
+/// A version httparse refused: once the request line has ended, 505 or 400
+/// (`reject_version`); before that (a head still arriving), refused only
+/// when no byte to come can make it `HTTP/d.d`, which would be a 505.
+#[cold]
+fn version_refused_so_far(buf: &[u8]) -> Option<Reject> {
   if memchr(b'\r', buf).is_some() || memchr(b'\n', buf).is_some() {
     return Some(reject_version(buf));
   }
@@ -214,8 +221,19 @@ enum TargetForm {
 /// 501: a 2xx to CONNECT turns the connection into a tunnel (RFC 9110
 /// §9.3.6), which no answer form but a takeover could honour. absolute-form
 /// is taken for the `http` and `https` schemes, the only ones served here.
+#[inline]
 fn target_form(method: &[u8], target: &[u8]) -> Result<TargetForm, Reject> {
-  if !target.iter().all(|&b| (0x21..0x7f).contains(&b)) {
+  // The common case inline; the rest out of line keeps `parse_head` small
+  // enough for httparse's parse to be inlined into it.
+  if target.first() == Some(&b'/') && method != b"CONNECT" && is_visible_ascii(target) {
+    return Ok(TargetForm::Origin);
+  }
+  other_target_form(method, target)
+}
+
+#[inline(never)]
+fn other_target_form(method: &[u8], target: &[u8]) -> Result<TargetForm, Reject> {
+  if !is_visible_ascii(target) {
     return Err(Reject::bad_request("request target is not visible ASCII"));
   }
   if method == b"CONNECT" {
@@ -231,6 +249,12 @@ fn target_form(method: &[u8], target: &[u8]) -> Result<TargetForm, Reject> {
     _ if is_http_uri(target) => Ok(TargetForm::Absolute),
     _ => Err(Reject::bad_request("invalid request target")),
   }
+}
+
+/// Every byte is `VCHAR` (0x21–0x7E). Written without an early exit so the
+/// loop vectorizes: targets are short and nearly always valid.
+fn is_visible_ascii(bytes: &[u8]) -> bool {
+  bytes.iter().fold(true, |all, &b| all & (b.wrapping_sub(0x21) < 0x5e))
 }
 
 /// `http://authority...` or `https://authority...` (scheme case-insensitive)
@@ -265,24 +289,19 @@ fn is_http_uri(target: &[u8]) -> bool {
 /// port        = *DIGIT
 /// ```
 fn host_and_port(value: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
-  let (host, after_host) = if value.first() == Some(&b'[') {
+  let host_end = if value.first() == Some(&b'[') {
     let close = value.iter().position(|&b| b == b']')?;
     let literal = &value[1..close];
-    let valid = !literal.is_empty()
-      && literal
-        .iter()
-        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'.' | b'-' | b'_' | b'~') || is_sub_delim(b));
-    if !valid {
+    // IPv6address / IPvFuture: hex digits, ":", ".", "v" and the characters
+    // an IPvFuture may add; its exact grammar is not a framing question.
+    if literal.is_empty() || !literal.iter().all(|&b| b == b':' || REG_NAME[usize::from(b)]) {
       return None;
     }
-    (&value[..=close], &value[close + 1..])
+    close + 1
   } else {
-    let end = value.iter().position(|&b| b == b':').unwrap_or(value.len());
-    (&value[..end], &value[end..])
+    reg_name_len(value)?
   };
-  if value.first() != Some(&b'[') && !is_reg_name(host) {
-    return None;
-  }
+  let (host, after_host) = value.split_at(host_end);
   match after_host {
     [] => Some((host, None)),
     [b':', port @ ..] if port.iter().all(u8::is_ascii_digit) => Some((host, Some(port))),
@@ -290,29 +309,41 @@ fn host_and_port(value: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
   }
 }
 
-fn is_reg_name(host: &[u8]) -> bool {
+/// The length of the `reg-name` (or IPv4address) at the start of `host`,
+/// up to a ":" or the end; `None` at a byte a reg-name cannot hold.
+fn reg_name_len(host: &[u8]) -> Option<usize> {
   let mut i = 0;
   while i < host.len() {
     let b = host[i];
-    if b == b'%' {
-      if !(i + 2 < host.len() && host[i + 1].is_ascii_hexdigit() && host[i + 2].is_ascii_hexdigit()) {
-        return false;
-      }
+    if REG_NAME[usize::from(b)] {
+      i += 1;
+    } else if b == b':' {
+      return Some(i);
+    } else if b == b'%'
+      && host
+        .get(i + 1..i + 3)
+        .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    {
       i += 3;
-      continue;
+    } else {
+      return None;
     }
-    if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || is_sub_delim(b)) {
-      return false;
-    }
-    i += 1;
   }
-  true
+  Some(i)
 }
 
-/// RFC 3986 sub-delims without ",".
-fn is_sub_delim(b: u8) -> bool {
-  matches!(b, b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b';' | b'=')
-}
+/// unreserved / sub-delims (RFC 3986 §2.2–2.3) but ",", which we refuse as
+/// it reads as a list of hosts.
+static REG_NAME: [bool; 256] = {
+  let mut table = [false; 256];
+  let allowed = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+;=";
+  let mut i = 0;
+  while i < allowed.len() {
+    table[allowed[i] as usize] = true;
+    i += 1;
+  }
+  table
+};
 
 /// Accumulates the header fields that decide framing and connection reuse.
 struct HeadSemantics {
@@ -546,25 +577,19 @@ const BARE_LF: Reject = Reject::bad_request("bare LF line ending");
 /// is refused now, not after the rest of the head or the request deadline.
 /// httparse checks each byte as far as the bytes go, so a partial parse
 /// finds all of these but the target's bytes, which httparse lets through.
+#[inline(never)]
 pub fn refuse_early(buf: &[u8]) -> Option<Reject> {
-  let mut table = [const { std::mem::MaybeUninit::<httparse::Header>::uninit() }; MAX_HEADERS];
-  let mut request = httparse::Request::new(&mut []);
-  match request.parse_with_uninit_headers(buf, &mut table) {
-    Ok(_) => {}
-    Err(httparse::Error::Version) => return version_refused_early(buf),
-    Err(error) => return Some(reject_for(error)),
+  // One httparse call site (parse_head's) keeps it inlined on the hot path.
+  let mut table = [httparse::EMPTY_HEADER; MAX_HEADERS];
+  if let HeadStatus::Invalid(reject) = parse_head(buf, &mut table) {
+    return Some(reject);
   }
   // The target so far: after the method's space, up to the next space.
   let line = &buf[..memchr(b'\r', buf).unwrap_or(buf.len())];
-  let line = match line.iter().position(|&b| b != b'\r' && b != b'\n') {
-    Some(start) => &line[start..],
-    None => return None,
-  };
   let target_start = line.iter().position(|&b| b == b' ')? + 1;
   let target = &line[target_start..];
   let target = &target[..target.iter().position(|&b| b == b' ').unwrap_or(target.len())];
-  (!target.iter().all(|&b| (0x21..0x7f).contains(&b)))
-    .then(|| Reject::bad_request("request target is not visible ASCII"))
+  (!is_visible_ascii(target)).then(|| Reject::bad_request("request target is not visible ASCII"))
 }
 
 #[cfg(test)]
