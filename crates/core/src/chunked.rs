@@ -264,6 +264,7 @@ fn chunk_size_line(bytes: &[u8]) -> LineStatus {
   // After the size, exactly RFC 9112 §7.1.1 (BWS only where the grammar has
   // it, so "5 " and "5;" and "5 a" are not chunk lines), then CRLF.
   let i = match chunk_extensions(bytes, i) {
+    Ok(end) if end > MAX_CHUNK_LINE => return too_long(),
     Ok(end) => end,
     Err(status) => return status,
   };
@@ -498,6 +499,8 @@ mod tests {
       Ok(b"hello".to_vec()),
       "BWS before ;"
     );
+    let long_extension = [&b"5;a="[..], &[b'x'; 5000], b"\r\nhello\r\n0\r\n\r\n"].concat();
+    assert_eq!(decode(&long_extension), Err(400), "chunk line past 4 KiB");
     assert_eq!(decode(b"0\r\nX : y\r\n\r\n"), Err(400), "space before a trailer colon");
     assert_eq!(decode(b"0\r\n: y\r\n\r\n"), Err(400), "empty trailer name");
     assert_eq!(decode(b"0\r\nX: y\n\r\n"), Err(400), "bare LF in trailers");
