@@ -2,7 +2,7 @@
 //!
 //! `httparse` does the byte-level grammar (tokens, URI characters, header
 //! name/value characters, bare CR, obs-fold); this module adds what httparse
-//! tolerates and we do not (bare LF line ends, bytes outside visible ASCII in
+//! tolerates and we do not (bare LF line ends, bytes outside RFC 3986 in
 //! the request target) and the semantic rules of RFC 9112 that decide how the
 //! message is framed and whether it may be served at all (request-target
 //! form, Host, Content-Length, Transfer-Encoding, Connection, Expect). Every
@@ -215,8 +215,9 @@ enum TargetForm {
 /// request-target = origin-form / absolute-form / authority-form / asterisk-form
 /// ```
 ///
-/// The target is visible ASCII only: httparse lets bytes >= 0x80 through,
-/// but RFC 3986 has no place for them (percent-encode UTF-8). authority-form
+/// The target's bytes are `is_target_byte`'s: httparse lets bytes >= 0x80
+/// through, but RFC 3986 has no place for them (percent-encode UTF-8).
+/// authority-form
 /// belongs to CONNECT alone (RFC 9112 §3.2.3), which the engine answers with
 /// 501: a 2xx to CONNECT turns the connection into a tunnel (RFC 9110
 /// §9.3.6), which no answer form but a takeover could honour. absolute-form
@@ -225,7 +226,7 @@ enum TargetForm {
 fn target_form(method: &[u8], target: &[u8]) -> Result<TargetForm, Reject> {
   // The common case inline; the rest out of line keeps `parse_head` small
   // enough for httparse's parse to be inlined into it.
-  if target.first() == Some(&b'/') && method != b"CONNECT" && is_visible_ascii(target) {
+  if target.first() == Some(&b'/') && method != b"CONNECT" && is_target(target) {
     return Ok(TargetForm::Origin);
   }
   other_target_form(method, target)
@@ -233,8 +234,8 @@ fn target_form(method: &[u8], target: &[u8]) -> Result<TargetForm, Reject> {
 
 #[inline(never)]
 fn other_target_form(method: &[u8], target: &[u8]) -> Result<TargetForm, Reject> {
-  if !is_visible_ascii(target) {
-    return Err(Reject::bad_request("request target is not visible ASCII"));
+  if !is_target(target) {
+    return Err(BAD_TARGET_BYTE);
   }
   if method == b"CONNECT" {
     return Err(match host_and_port(target) {
@@ -251,11 +252,28 @@ fn other_target_form(method: &[u8], target: &[u8]) -> Result<TargetForm, Reject>
   }
 }
 
-/// Every byte is `VCHAR` (0x21–0x7E). Written without an early exit so the
-/// loop vectorizes: targets are short and nearly always valid.
-fn is_visible_ascii(bytes: &[u8]) -> bool {
-  bytes.iter().fold(true, |all, &b| all & (b.wrapping_sub(0x21) < 0x5e))
+const BAD_TARGET_BYTE: Reject = Reject::bad_request("request target byte outside RFC 3986");
+
+/// Every byte may stand in a request target. Written without an early exit:
+/// targets are short and nearly always valid.
+fn is_target(bytes: &[u8]) -> bool {
+  bytes.iter().fold(true, |all, &b| all & TARGET_BYTE[usize::from(b)])
 }
+
+/// Visible ASCII (0x21–0x7E) but `"`, `#`, `<`, `>` and `\`, which RFC 3986
+/// has no place for and no browser sends unencoded (a `#` starts a fragment,
+/// never sent; `\` reads as `/` in some URL parsers and not in others).
+/// `{ } | ^ [ ] \`` stay: also outside RFC 3986, but browsers send them raw
+/// in query strings (the WHATWG URL query percent-encode set leaves them).
+static TARGET_BYTE: [bool; 256] = {
+  let mut table = [false; 256];
+  let mut b = 0x21;
+  while b < 0x7f {
+    table[b] = !matches!(b as u8, b'"' | b'#' | b'<' | b'>' | b'\\');
+    b += 1;
+  }
+  table
+};
 
 /// `http://authority...` or `https://authority...` (scheme case-insensitive)
 /// with a valid, non-empty authority (RFC 9110 §4.2).
@@ -573,7 +591,7 @@ const BARE_LF: Reject = Reject::bad_request("bare LF line ending");
 
 /// Whether an incomplete head already holds bytes no valid request can hold
 /// where they are (a bad method character, a control byte in a field name,
-/// a bare CR, a bad version, a target byte outside visible ASCII): then it
+/// a bare CR, a bad version, a target byte outside RFC 3986): then it
 /// is refused now, not after the rest of the head or the request deadline.
 /// httparse checks each byte as far as the bytes go, so a partial parse
 /// finds all of these but the target's bytes, which httparse lets through.
@@ -589,7 +607,7 @@ pub fn refuse_early(buf: &[u8]) -> Option<Reject> {
   let target_start = line.iter().position(|&b| b == b' ')? + 1;
   let target = &line[target_start..];
   let target = &target[..target.iter().position(|&b| b == b' ').unwrap_or(target.len())];
-  (!is_visible_ascii(target)).then(|| Reject::bad_request("request target is not visible ASCII"))
+  (!is_target(target)).then_some(BAD_TARGET_BYTE)
 }
 
 #[cfg(test)]
@@ -757,6 +775,14 @@ mod tests {
     complete(b"GET HTTPS://a.example:8443 HTTP/1.1\r\nHost: \r\n\r\n");
     assert_eq!(rejected(b"GET http:/x HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
     assert_eq!(rejected(b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
+    for bad in ["/a\\b", "/a\"b", "/<script>", "/p#frag"] {
+      assert_eq!(
+        rejected(format!("GET {bad} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes()),
+        400,
+        "{bad}"
+      );
+    }
+    complete(b"GET /q?f={a|b}^[c]`d HTTP/1.1\r\nHost: a\r\n\r\n");
     complete(b"GET /caf%C3%A9 HTTP/1.1\r\nHost: a\r\nX: caf\xc3\xa9\r\n\r\n");
   }
 
