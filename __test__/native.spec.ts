@@ -76,6 +76,9 @@ test('without a native binary, loading fasthttp names the missing platform packa
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fasthttp-no-binary-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   for (const file of ['index.js', 'binding.cjs']) fs.copyFileSync(path.join(__dirname, '..', file), path.join(dir, file))
+  // index.js re-exports the compiled modules under src/.
+  const filter = (file: string): boolean => fs.statSync(file).isDirectory() || file.endsWith('.js')
+  fs.cpSync(path.join(__dirname, '..', 'src'), path.join(dir, 'src'), { recursive: true, filter })
   fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"probe"}')
   const run = spawnSync(process.execPath, ['-e', "require('./index.js')"], { cwd: dir, encoding: 'utf8', timeout: 20_000 })
   t.not(run.status, 0)
