@@ -19,7 +19,11 @@ import net from 'node:net'
 import { once } from 'node:events'
 import { HttpRequest, newServer, type HandlerResult, type Server } from '../index'
 import { Dispatch } from '../src/dispatch'
-import { FLAG_KEEP_ALIVE, REQUEST_FIELDS } from '../src/wire'
+import {
+  FIELD_BODY_LEN, FIELD_BODY_START, FIELD_CONN, FIELD_DATA_LEN, FIELD_DATA_START, FIELD_FD, FIELD_FLAGS, FIELD_GENERATION,
+  FIELD_HEADERS_LEN, FIELD_HEADERS_START, FIELD_METHOD_LEN, FIELD_METHOD_START, FIELD_PATH_LEN, FIELD_PATH_START,
+  FIELD_REMOTE_PORT, FIELD_SEQ, FIELD_VERSION_LEN, FIELD_VERSION_START, FLAG_KEEP_ALIVE, REQUEST_FIELDS,
+} from '../src/wire'
 
 /** Requests per synthetic batch: a busy reactor turn with 64 connections. */
 const BATCH = 32
@@ -53,7 +57,6 @@ function bigHead(): string {
 }
 const BIG_HEAD = bigHead()
 
-/** A batch as the engine lays it out: one data buffer, one offset table. */
 /** A synthetic batch as the store HttpRequest views (a batch of its own). */
 function storeOf(batch: { data: Buffer; table: Uint32Array }): ConstructorParameters<typeof HttpRequest>[0] {
   return { ...batch, userData: undefined, pullSlab: false }
@@ -70,25 +73,24 @@ function syntheticBatch(head: string, count: number): { data: Buffer; table: Uin
   for (let i = 0; i < count; i++) {
     one.copy(data, i * one.length)
     const row = i * REQUEST_FIELDS
-    table.set(
-      [
-        i, // conn
-        1, // generation
-        0, // seq
-        100 + i, // fd
-        FLAG_KEEP_ALIVE,
-        i * one.length, // data start
-        one.length, // data len
-        0, method.length,
-        method.length + 1, target.length,
-        method.length + target.length + 2, version.length,
-        headersStart, headersEnd - headersStart,
-        one.length, 0, // body: empty, after the head
-        40000 + i, // remote port
-        0,
-      ],
-      row,
-    )
+    table[row + FIELD_CONN] = i
+    table[row + FIELD_GENERATION] = 1
+    table[row + FIELD_SEQ] = 0
+    table[row + FIELD_FD] = 100 + i
+    table[row + FIELD_FLAGS] = FLAG_KEEP_ALIVE
+    table[row + FIELD_DATA_START] = i * one.length
+    table[row + FIELD_DATA_LEN] = one.length
+    table[row + FIELD_METHOD_START] = 0
+    table[row + FIELD_METHOD_LEN] = method.length
+    table[row + FIELD_PATH_START] = method.length + 1
+    table[row + FIELD_PATH_LEN] = target.length
+    table[row + FIELD_VERSION_START] = method.length + target.length + 2
+    table[row + FIELD_VERSION_LEN] = version.length
+    table[row + FIELD_HEADERS_START] = headersStart
+    table[row + FIELD_HEADERS_LEN] = headersEnd - headersStart
+    table[row + FIELD_BODY_START] = one.length // body: empty, after the head
+    table[row + FIELD_BODY_LEN] = 0
+    table[row + FIELD_REMOTE_PORT] = 40000 + i
   }
   return { data, table }
 }
