@@ -841,6 +841,7 @@ module.exports.CONTENT_TYPE_HTML = nativeBinding.CONTENT_TYPE_HTML
 module.exports.CONTENT_TYPE_JSON = nativeBinding.CONTENT_TYPE_JSON
 module.exports.CONTENT_TYPE_OCTET_STREAM = nativeBinding.CONTENT_TYPE_OCTET_STREAM
 module.exports.CONTENT_TYPE_TEXT = nativeBinding.CONTENT_TYPE_TEXT
+module.exports.engineDefaults = nativeBinding.engineDefaults
 module.exports.FIELD_BODY_LEN = nativeBinding.FIELD_BODY_LEN
 module.exports.FIELD_BODY_START = nativeBinding.FIELD_BODY_START
 module.exports.FIELD_CONN = nativeBinding.FIELD_CONN

@@ -63,6 +63,12 @@ export declare const CONTENT_TYPE_OCTET_STREAM: number
 
 export declare const CONTENT_TYPE_TEXT: number
 
+/**
+ * The engine's own defaults (`EngineConfig::default`), as the settings the
+ * constructor takes: the config test checks they agree with `DEFAULTS`.
+ */
+export declare function engineDefaults(): NativeConfig
+
 export declare const FIELD_BODY_LEN: number
 
 export declare const FIELD_BODY_START: number

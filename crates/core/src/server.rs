@@ -55,6 +55,9 @@ pub struct EngineConfig {
   pub inline_turns: bool,
 }
 
+/// The defaults users are told (the README's config table, `DEFAULTS` in
+/// `src/config.ts`); `__test__/config.spec.ts` checks, through the binding's
+/// `engineDefaults()`, that these agree with them.
 impl Default for EngineConfig {
   fn default() -> Self {
     EngineConfig {
@@ -65,9 +68,9 @@ impl Default for EngineConfig {
       max_body_size: 10 * 1024 * 1024,
       stream_body_over: u64::MAX,
       request_timeout: Duration::from_secs(30),
-      idle_timeout: Duration::from_secs(30),
+      idle_timeout: Duration::from_secs(75),
       handler_timeout: Some(Duration::from_secs(60)),
-      max_connections: 100_000,
+      max_connections: 65_536,
       reuse_port: false,
       io_threads: 1,
       prealloc: true,

@@ -105,6 +105,40 @@ pub struct NativeConfig {
   pub inline_turns: Option<bool>,
 }
 
+impl From<EngineConfig> for NativeConfig {
+  fn from(engine: EngineConfig) -> Self {
+    let millis = |duration: Duration| duration.as_millis() as u32;
+    NativeConfig {
+      host: engine.host,
+      port: u32::from(engine.port),
+      family: match engine.family {
+        Family::Ip => "ip",
+        Family::Ip6 => "ip6",
+      }
+      .to_string(),
+      max_request_buffer_size: engine.max_request_buffer_size as u32,
+      max_body_size: engine.max_body_size as f64,
+      stream_body_over: (engine.stream_body_over != u64::MAX).then_some(engine.stream_body_over as f64),
+      request_timeout_ms: millis(engine.request_timeout),
+      idle_timeout_ms: millis(engine.idle_timeout),
+      handler_timeout_ms: engine.handler_timeout.map_or(0, millis),
+      max_connections: engine.max_connections as u32,
+      reuse_port: engine.reuse_port,
+      io_threads: engine.io_threads as u32,
+      prealloc: engine.prealloc,
+      arena_trace: engine.arena_trace,
+      inline_turns: Some(engine.inline_turns),
+    }
+  }
+}
+
+/// The engine's own defaults (`EngineConfig::default`), as the settings the
+/// constructor takes: the config test checks they agree with `DEFAULTS`.
+#[napi]
+pub fn engine_defaults() -> NativeConfig {
+  EngineConfig::default().into()
+}
+
 /// A batch taken by `pull`: the same table and data as an `onEvent` call.
 #[napi(object)]
 pub struct PulledBatch {
