@@ -53,6 +53,108 @@ export declare class NativeServer {
   shutdown(immediate: boolean): void
 }
 
+export declare const BODY_WINDOW: number
+
+export declare const CONTENT_TYPE_HTML: number
+
+export declare const CONTENT_TYPE_JSON: number
+
+export declare const CONTENT_TYPE_OCTET_STREAM: number
+
+export declare const CONTENT_TYPE_TEXT: number
+
+/**
+ * The engine's own defaults (`EngineConfig::default`), as the settings the
+ * constructor takes: the config test checks they agree with `DEFAULTS`.
+ */
+export declare function engineDefaults(): NativeConfig
+
+export declare const FIELD_BODY_LEN: number
+
+export declare const FIELD_BODY_START: number
+
+export declare const FIELD_CONN: number
+
+export declare const FIELD_DATA_LEN: number
+
+export declare const FIELD_DATA_START: number
+
+export declare const FIELD_FD: number
+
+export declare const FIELD_FLAGS: number
+
+export declare const FIELD_GENERATION: number
+
+export declare const FIELD_HEADERS_LEN: number
+
+export declare const FIELD_HEADERS_START: number
+
+export declare const FIELD_METHOD_LEN: number
+
+export declare const FIELD_METHOD_START: number
+
+export declare const FIELD_PATH_LEN: number
+
+export declare const FIELD_PATH_START: number
+
+export declare const FIELD_REMOTE_PORT: number
+
+export declare const FIELD_RESERVED: number
+
+export declare const FIELD_SEQ: number
+
+export declare const FIELD_VERSION_LEN: number
+
+export declare const FIELD_VERSION_START: number
+
+export declare const FILE_META_LEN: number
+
+export declare const FLAG_BODY_ABORTED: number
+
+export declare const FLAG_BODY_END: number
+
+export declare const FLAG_BODY_PIECE: number
+
+export declare const FLAG_BODY_STREAMED: number
+
+export declare const FLAG_CHUNKED: number
+
+export declare const FLAG_DRAINED: number
+
+export declare const FLAG_HEAD_METHOD: number
+
+export declare const FLAG_HTTP_1_0: number
+
+export declare const FLAG_KEEP_ALIVE: number
+
+export declare const FLAG_STREAM_CLOSED: number
+
+export declare const FLAG_TAKEN_OVER: number
+
+export declare const KIND_BODY: number
+
+export declare const KIND_BODY_CREDIT: number
+
+export declare const KIND_CLOSE: number
+
+export declare const KIND_CONTENT_TYPE_SHIFT: number
+
+export declare const KIND_EXTERNAL: number
+
+export declare const KIND_FILE: number
+
+export declare const KIND_MASK: number
+
+export declare const KIND_RAW: number
+
+export declare const KIND_STREAM: number
+
+export declare const KIND_STREAM_END: number
+
+export declare const KIND_TAKEOVER: number
+
+export declare const KIND_WANT_DRAIN: number
+
 /** The engine settings, already validated by `index.ts`. */
 export interface NativeConfig {
   host: string
@@ -84,3 +186,9 @@ export interface PulledBatch {
   table: Uint32Array
   data: Buffer
 }
+
+export declare const RECORD_HEADER_LEN: number
+
+export declare const REQUEST_FIELDS: number
+
+export declare const STREAM_LOW_WATER: number

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use fasthttp_core::batch::{Batch, RequestId};
 use fasthttp_core::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
-use fasthttp_core::response::{answers, push_answer, write_body_head, ConnectionHeader, CONTENT_TYPES};
+use fasthttp_core::response::{answers, push_answer, write_body_head, ConnectionHeader};
+use fasthttp_core::wire::CONTENT_TYPES;
 
 const LIMITS: Limits = Limits {
   max_head: 64 * 1024,

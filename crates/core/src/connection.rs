@@ -11,7 +11,7 @@ use bumpalo::Bump;
 use mio::net::TcpStream;
 
 use crate::arena::ArenaPool;
-use crate::batch::{flags, Batch, RequestId, BODY_WINDOW};
+use crate::batch::{Batch, RequestId};
 use crate::buffer_pool::BufferPool;
 use crate::chunked::{ByteSink, ChunkedDecoder, DecodeStep};
 use crate::date::HTTP_DATE_LEN;
@@ -20,8 +20,12 @@ use crate::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Lim
 use crate::head::{BodyFraming, Reject, RequestHead};
 use crate::read_buffer::ReadBuffer;
 use crate::response::{
-  error_response, kind, raw_response_closes, write_body_head, Answer, BodyGate, ConnectionHeader, FileMeta,
-  CONTENT_TYPES, CONTINUE_RESPONSE, STREAM_LOW_WATER,
+  error_response, raw_response_closes, write_body_head, Answer, BodyGate, ConnectionHeader, FileMeta, CONTINUE_RESPONSE,
+};
+use crate::wire::{
+  BODY_WINDOW, CONTENT_TYPES, FLAG_BODY_ABORTED, FLAG_BODY_END, KIND_BODY, KIND_BODY_CREDIT, KIND_CLOSE,
+  KIND_CONTENT_TYPE_SHIFT, KIND_FILE, KIND_MASK, KIND_STREAM, KIND_STREAM_END, KIND_TAKEOVER, KIND_WANT_DRAIN,
+  STREAM_LOW_WATER,
 };
 
 /// Answers at least this large are written through (see `write_through`)
@@ -114,7 +118,7 @@ struct StreamedBody {
   /// The request it belongs to.
   seq: u32,
   framing: StreamedFraming,
-  /// Bytes passed on and not yet acknowledged (`kind::BODY_CREDIT`): reading
+  /// Bytes passed on and not yet acknowledged (`KIND_BODY_CREDIT`): reading
   /// stops at `BODY_WINDOW`, so a slow consumer holds back the client.
   unacked: usize,
 }
@@ -546,7 +550,7 @@ impl Connection {
       body.unacked += delivered;
       let seq = body.seq;
       if delivered > 0 || done {
-        let piece_flags = if done { flags::BODY_END } else { 0 };
+        let piece_flags = if done { FLAG_BODY_END } else { 0 };
         ctx.batch.push_body_piece(id, data_start, piece_flags, 0);
         // The handler is making progress: its timeout counts from here.
         if let Some(request) = self.in_flight.iter_mut().rev().find(|r| r.seq == seq) {
@@ -571,7 +575,7 @@ impl Connection {
       seq: body.seq,
     };
     let data_start = ctx.batch.data.len();
-    ctx.batch.push_body_piece(id, data_start, flags::BODY_ABORTED, status);
+    ctx.batch.push_body_piece(id, data_start, FLAG_BODY_ABORTED, status);
     self.phase = Phase::Finishing;
     self.rejected = true;
     self.input.discard_all();
@@ -647,7 +651,7 @@ impl Connection {
   /// Takes the embedder's answer to one of this connection's requests.
   /// Answers are written strictly in request order; an early one waits.
   pub fn accept_answer(&mut self, answer: &Answer, file: Option<FileBody>, ctx: &mut TurnContext) {
-    if answer.kind & kind::MASK == kind::BODY_CREDIT {
+    if answer.kind & KIND_MASK == KIND_BODY_CREDIT {
       self.credit_body(answer);
       return;
     }
@@ -656,14 +660,14 @@ impl Connection {
     if index >= self.in_flight.len() {
       return; // stale: the request is gone
     }
-    if answer.kind & kind::MASK == kind::STREAM {
+    if answer.kind & KIND_MASK == KIND_STREAM {
       self.accept_stream_piece(index, answer, ctx);
       return;
     }
     if self.in_flight[index].early_answer.is_some() || self.in_flight[index].streaming {
       return; // duplicate: already answered
     }
-    if answer.kind & kind::MASK == kind::TAKEOVER {
+    if answer.kind & KIND_MASK == KIND_TAKEOVER {
       if index == 0 {
         let request = self.in_flight.pop_front().unwrap();
         self.output(ctx).extend_from_slice(answer.bytes);
@@ -675,7 +679,7 @@ impl Connection {
         };
         self.in_flight[index].early_answer = Some(takeover);
       }
-    } else if answer.kind & kind::MASK == kind::FILE {
+    } else if answer.kind & KIND_MASK == KIND_FILE {
       let Some((_, head)) = FileMeta::split(answer.bytes) else {
         return;
       };
@@ -740,8 +744,8 @@ impl Connection {
 
   /// One piece of a streamed answer to the request at `index`.
   fn accept_stream_piece(&mut self, index: usize, answer: &Answer, ctx: &mut TurnContext) {
-    let end = answer.kind & kind::STREAM_END != 0;
-    if answer.kind & kind::WANT_DRAIN != 0 {
+    let end = answer.kind & KIND_STREAM_END != 0;
+    if answer.kind & KIND_WANT_DRAIN != 0 {
       self.drain_wanted = Some(answer.id);
     }
     let request = &mut self.in_flight[index];
@@ -764,7 +768,7 @@ impl Connection {
       let early = request.early_answer.as_mut().unwrap();
       if end {
         early.open_stream = false;
-        early.closes = !keep_alive || answer.kind & kind::CLOSE != 0;
+        early.closes = !keep_alive || answer.kind & KIND_CLOSE != 0;
       }
       return;
     }
@@ -774,7 +778,7 @@ impl Connection {
     if end {
       let request = self.in_flight.pop_front().unwrap();
       self.drain_wanted = None;
-      self.finish_request(request, !keep_alive || answer.kind & kind::CLOSE != 0, ctx);
+      self.finish_request(request, !keep_alive || answer.kind & KIND_CLOSE != 0, ctx);
       self.write_early_answers(ctx);
     }
   }
@@ -1023,7 +1027,7 @@ impl InFlight {
   /// Whether the connection closes after answering this request with a
   /// verbatim head `head` of kind `answer_kind`.
   fn closes_after(&self, answer_kind: u32, head: &[u8]) -> bool {
-    !self.keep_alive || answer_kind & kind::CLOSE != 0 || raw_response_closes(head)
+    !self.keep_alive || answer_kind & KIND_CLOSE != 0 || raw_response_closes(head)
   }
 }
 
@@ -1049,11 +1053,11 @@ fn encode_answer(out: &mut Vec<u8>, answer: &Answer, request: &InFlight, date: &
 /// closes after it and the bytes that follow the head on the wire.
 fn encode_answer_head<'a>(out: &mut Vec<u8>, answer: &Answer<'a>, request: &InFlight, date: &[u8]) -> (bool, &'a [u8]) {
   let head_start = out.len();
-  let mut closes = !request.keep_alive || answer.kind & kind::CLOSE != 0;
-  match answer.kind & kind::MASK {
-    kind::BODY => {
+  let mut closes = !request.keep_alive || answer.kind & KIND_CLOSE != 0;
+  match answer.kind & KIND_MASK {
+    KIND_BODY => {
       let content_type = CONTENT_TYPES
-        .get(((answer.kind >> kind::CONTENT_TYPE_SHIFT) & 0xff) as usize)
+        .get(((answer.kind >> KIND_CONTENT_TYPE_SHIFT) & 0xff) as usize)
         .copied()
         .unwrap_or(CONTENT_TYPES[0]);
       let connection = if closes {

@@ -19,6 +19,7 @@ pub mod read_buffer;
 pub mod response;
 pub mod server;
 pub mod span;
+pub mod wire;
 
 pub use batch::{Batch, RequestId};
 pub use reactor::{Embedder, ShutdownMode};

@@ -23,14 +23,15 @@ use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::arena::ArenaPool;
-use crate::batch::{flags, Batch, RequestId};
+use crate::batch::{Batch, RequestId};
 use crate::buffer_pool::BufferPool;
 use crate::connection::{interrupted, would_block, Connection, Phase, ReadOutcome, TurnContext};
 use crate::date::http_date;
 use crate::file_body::FileBody;
 use crate::framing::Limits;
 use crate::head::Reject;
-use crate::response::{answers, kind, Answer, FileMeta};
+use crate::response::{answers, Answer, FileMeta};
+use crate::wire::{FLAG_BODY_ABORTED, FLAG_DRAINED, FLAG_STREAM_CLOSED, KIND_FILE, KIND_MASK};
 
 const LISTENER: Token = Token(usize::MAX - 1);
 const WAKER: Token = Token(usize::MAX - 2);
@@ -85,10 +86,10 @@ impl Drop for Inbox {
   }
 }
 
-/// The file of a `kind::FILE` answer queued by `ServerHandle::respond`,
+/// The file of a `KIND_FILE` answer queued by `ServerHandle::respond`,
 /// which made the inbox the owner of its descriptor.
 pub fn adopt_file(answer: &Answer) -> Option<FileBody> {
-  if answer.kind & kind::MASK != kind::FILE {
+  if answer.kind & KIND_MASK != KIND_FILE {
     return None;
   }
   let (meta, _) = FileMeta::split(answer.bytes)?;
@@ -633,7 +634,7 @@ impl Reactor {
       return;
     }
     if let Some(stream) = conn.take_due_drain() {
-      self.turn.batch.push_stream_notice(stream, flags::DRAINED);
+      self.turn.batch.push_stream_notice(stream, FLAG_DRAINED);
     }
     // Writable events are only wanted while output waits for socket space;
     // otherwise every ACK would wake the loop.
@@ -749,7 +750,7 @@ impl Reactor {
     let mut conn = self.connections.get_mut(slot).and_then(Option::take)?;
     if let Some(stream) = conn.open_stream() {
       // Whoever produces that answer should stop.
-      self.turn.batch.push_stream_notice(stream, flags::STREAM_CLOSED);
+      self.turn.batch.push_stream_notice(stream, FLAG_STREAM_CLOSED);
     }
     if let Some(request) = conn.streaming_body() {
       // Its handler waits for body pieces that will never come.
@@ -757,7 +758,7 @@ impl Reactor {
       self
         .turn
         .batch
-        .push_body_piece(request, data_start, flags::BODY_ABORTED, 0);
+        .push_body_piece(request, data_start, FLAG_BODY_ABORTED, 0);
     }
     let _ = self.poll.registry().deregister(&mut conn.socket);
     self.generations[slot] = self.generations[slot].wrapping_add(1);

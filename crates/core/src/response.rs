@@ -1,60 +1,12 @@
 //! Answers from the embedder, and the responses the engine writes itself.
 //!
 //! The embedder sends all answers of one JavaScript tick in ONE buffer of
-//! records: a 20-byte little-endian header (`conn`, `generation`, `seq`,
-//! `kind`, `len`) followed by `len` bytes, padded to a multiple of 4 so that
-//! every header is 4-byte aligned (JavaScript writes it through a
-//! `Uint32Array`). `index.ts` writes the same layout.
+//! records, laid out as `wire` says (`RECORD_HEADER_LEN`, `KIND_*`).
 
 use crate::batch::RequestId;
+use crate::wire::{FILE_META_LEN, KIND_EXTERNAL, RECORD_HEADER_LEN};
 
-pub const RECORD_HEADER_LEN: usize = 20;
-
-/// The low 4 bits of a record's `kind`.
-pub mod kind {
-  /// The bytes are a whole HTTP response, sent verbatim.
-  pub const RAW: u32 = 0;
-  /// The bytes are a body: the engine frames a `200 OK` around them.
-  pub const BODY: u32 = 1;
-  /// The bytes are `FILE_META_LEN` bytes of file description (see
-  /// `FileMeta`) followed by a whole response head; the body is sent from
-  /// the file.
-  pub const FILE: u32 = 2;
-  /// The bytes are sent verbatim, then the connection leaves the engine and
-  /// is handed to the embedder (V's `takeover_mode: manual`): WebSocket,
-  /// server-sent events, proxies.
-  pub const TAKEOVER: u32 = 3;
-  /// A piece of a streamed answer: the bytes go out as they are (the head,
-  /// then body pieces the embedder framed). The request stays in place, and
-  /// later answers wait, until a piece with `STREAM_END`.
-  pub const STREAM: u32 = 4;
-  /// Not an answer: the embedder consumed this many bytes (a little-endian
-  /// `u32` payload) of the streamed body of the request; more may come.
-  pub const BODY_CREDIT: u32 = 5;
-  pub const MASK: u32 = 0xf;
-  /// Close the connection once this response is written.
-  pub const CLOSE: u32 = 0x10;
-  /// The payload is not in the record buffer but the next external buffer
-  /// passed with it (see `answers_with_externals`).
-  pub const EXTERNAL: u32 = 0x20;
-  /// For `STREAM`: the last piece of the answer.
-  pub const STREAM_END: u32 = 0x40;
-  /// For `STREAM`: tell the embedder (a `flags::DRAINED` row) once the
-  /// connection's unwritten output falls below `STREAM_LOW_WATER`.
-  pub const WANT_DRAIN: u32 = 0x80;
-  /// For `BODY`: the content type is `CONTENT_TYPES[(kind >> 8) & 0xff]`.
-  pub const CONTENT_TYPE_SHIFT: u32 = 8;
-}
-
-/// Unwritten output of a streaming connection below which a waiting
-/// embedder is told to go on writing.
-pub const STREAM_LOW_WATER: usize = 64 * 1024;
-
-/// Bytes of file description at the start of a `kind::FILE` payload:
-/// descriptor (`i32`), offset (`u64`), length (`u64`), little-endian.
-pub const FILE_META_LEN: usize = 20;
-
-/// The file part of a `kind::FILE` answer.
+/// The file part of a `KIND_FILE` answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileMeta {
   pub fd: i32,
@@ -63,7 +15,7 @@ pub struct FileMeta {
 }
 
 impl FileMeta {
-  /// Splits a `kind::FILE` payload into its file description and head.
+  /// Splits a `KIND_FILE` payload into its file description and head.
   pub fn split(payload: &[u8]) -> Option<(FileMeta, &[u8])> {
     if payload.len() < FILE_META_LEN {
       return None;
@@ -74,7 +26,7 @@ impl FileMeta {
     Some((FileMeta { fd, offset, length }, &payload[FILE_META_LEN..]))
   }
 
-  /// The payload of a `kind::FILE` answer.
+  /// The payload of a `KIND_FILE` answer.
   pub fn payload(&self, head: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(FILE_META_LEN + head.len());
     out.extend_from_slice(&self.fd.to_le_bytes());
@@ -84,14 +36,6 @@ impl FileMeta {
     out
   }
 }
-
-/// Content types the embedder can pick for body-only answers, by index.
-pub const CONTENT_TYPES: [&str; 4] = [
-  "text/plain; charset=utf-8",
-  "text/html; charset=utf-8",
-  "application/json",
-  "application/octet-stream",
-];
 
 /// One answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +51,7 @@ pub fn answers(records: &[u8]) -> impl Iterator<Item = Answer<'_>> {
 }
 
 /// Walks records whose payload may live outside the buffer: a record with
-/// `kind::EXTERNAL` is a header alone, its `len` bytes are the next of
+/// `KIND_EXTERNAL` is a header alone, its `len` bytes are the next of
 /// `externals` (large bodies the embedder did not copy into `records`). The
 /// answers it yields have the `EXTERNAL` bit cleared. A truncated or
 /// inconsistent record ends the walk.
@@ -129,13 +73,13 @@ pub fn answers_with_externals<'a>(
     let kind = word(3);
     let len = word(4) as usize;
     let rest = &records[RECORD_HEADER_LEN..];
-    if kind & kind::EXTERNAL != 0 {
+    if kind & KIND_EXTERNAL != 0 {
       match externals.next() {
         Some(bytes) if bytes.len() == len => {
           records = rest;
           return Some(Answer {
             id,
-            kind: kind & !kind::EXTERNAL,
+            kind: kind & !KIND_EXTERNAL,
             bytes,
           });
         }
@@ -423,6 +367,7 @@ fn push_decimal(out: &mut Vec<u8>, mut value: usize) {
 #[cfg(test)]
 mod tests {
   use super::*;
+  use crate::wire::{CONTENT_TYPES, KIND_BODY, KIND_CLOSE, KIND_RAW};
 
   #[test]
   fn records_round_trip() {
@@ -437,14 +382,14 @@ mod tests {
       generation: 5,
       seq: 6,
     };
-    push_answer(&mut records, a, kind::RAW, b"HTTP/1.1 204 No Content\r\n\r\n");
-    push_answer(&mut records, b, kind::BODY | kind::CLOSE, b"hi");
+    push_answer(&mut records, a, KIND_RAW, b"HTTP/1.1 204 No Content\r\n\r\n");
+    push_answer(&mut records, b, KIND_BODY | KIND_CLOSE, b"hi");
     assert_eq!(records.len() % 4, 0, "records stay 4-byte aligned");
     let all: Vec<_> = answers(&records).collect();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].id, a);
     assert_eq!(all[1].bytes, b"hi");
-    assert_eq!(all[1].kind & kind::CLOSE, kind::CLOSE);
+    assert_eq!(all[1].kind & KIND_CLOSE, KIND_CLOSE);
     // A truncated buffer yields only the whole records.
     assert_eq!(answers(&records[..records.len() - 3]).count(), 1);
     assert_eq!(whole_records_len(&records[..records.len() - 3]), record_len(27));
@@ -459,13 +404,13 @@ mod tests {
       generation: 0,
       seq: 0,
     };
-    for word in [a.conn, a.generation, a.seq, kind::BODY | kind::EXTERNAL, 5] {
+    for word in [a.conn, a.generation, a.seq, KIND_BODY | KIND_EXTERNAL, 5] {
       records.extend_from_slice(&word.to_le_bytes());
     }
-    push_answer(&mut records, a, kind::RAW, b"inline");
+    push_answer(&mut records, a, KIND_RAW, b"inline");
     let all: Vec<_> = answers_with_externals(&records, &[b"large"]).collect();
     assert_eq!(all.len(), 2);
-    assert_eq!((all[0].kind, all[0].bytes), (kind::BODY, &b"large"[..]));
+    assert_eq!((all[0].kind, all[0].bytes), (KIND_BODY, &b"large"[..]));
     assert_eq!(all[1].bytes, b"inline");
     // A missing or mismatched external ends the walk.
     assert_eq!(answers_with_externals(&records, &[]).count(), 0);

@@ -18,7 +18,8 @@ use crate::reactor::{
   answer_now, pull, recycle, run_io_thread, write_answers, Embedder, Reactor, ReactorCell, ReactorSettings,
   ShutdownMode, ThreadShared, THREAD_SHIFT,
 };
-use crate::response::{answers_with_externals, error_response, kind, push_answer, Answer, FileMeta};
+use crate::response::{answers_with_externals, error_response, push_answer, Answer, FileMeta};
+use crate::wire::{KIND_CLOSE, KIND_FILE, KIND_MASK, KIND_RAW};
 
 /// Which addresses an empty `host` listens on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +55,9 @@ pub struct EngineConfig {
   pub inline_turns: bool,
 }
 
+/// The defaults users are told (the README's config table, `DEFAULTS` in
+/// `src/config.ts`); `__test__/config.spec.ts` checks, through the binding's
+/// `engineDefaults()`, that these agree with them.
 impl Default for EngineConfig {
   fn default() -> Self {
     EngineConfig {
@@ -64,9 +68,9 @@ impl Default for EngineConfig {
       max_body_size: 10 * 1024 * 1024,
       stream_body_over: u64::MAX,
       request_timeout: Duration::from_secs(30),
-      idle_timeout: Duration::from_secs(30),
+      idle_timeout: Duration::from_secs(75),
       handler_timeout: Some(Duration::from_secs(60)),
-      max_connections: 100_000,
+      max_connections: 65_536,
       reuse_port: false,
       io_threads: 1,
       prealloc: true,
@@ -158,7 +162,7 @@ impl ServerHandle {
 
   /// Routes the answer records of one tick to the threads owning their
   /// connections, and marks `batch_done_thread`'s batch consumed.
-  /// `externals` are the payloads of `kind::EXTERNAL` records, in order.
+  /// `externals` are the payloads of `KIND_EXTERNAL` records, in order.
   /// Returns whether the caller runs the turns now (it should `pull` soon).
   pub fn respond(&self, records: &[u8], externals: &[&[u8]], batch_done_thread: Option<u32>) -> bool {
     // Direct answers: while the embedder runs the turns, its answers go to
@@ -273,11 +277,11 @@ impl Drop for ServerHandle {
 /// here, during the call, and the inbox owns the duplicate. A file that
 /// cannot be taken over is answered with 500.
 fn is_file_answer(answer: Answer) -> bool {
-  answer.kind & kind::MASK == kind::FILE
+  answer.kind & KIND_MASK == KIND_FILE
 }
 
 fn push_owned_answer(out: &mut Vec<u8>, answer: &Answer) {
-  if answer.kind & kind::MASK != kind::FILE {
+  if answer.kind & KIND_MASK != KIND_FILE {
     push_answer(out, answer.id, answer.kind, answer.bytes);
     return;
   }
@@ -294,8 +298,8 @@ fn push_owned_answer(out: &mut Vec<u8>, answer: &Answer) {
   match owned {
     Some(payload) => push_answer(out, answer.id, answer.kind, &payload),
     None => {
-      let response = error_response(500, "the file could not be sent", b"", answer.kind & kind::CLOSE != 0);
-      push_answer(out, answer.id, kind::RAW | (answer.kind & kind::CLOSE), &response);
+      let response = error_response(500, "the file could not be sent", b"", answer.kind & KIND_CLOSE != 0);
+      push_answer(out, answer.id, KIND_RAW | (answer.kind & KIND_CLOSE), &response);
     }
   }
 }

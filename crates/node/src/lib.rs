@@ -1,18 +1,84 @@
-//! Node-API binding of `fasthttp-core`: one `NativeServer` class and nothing
-//! else. The TypeScript layer (`index.ts`) owns the API users see; this file
-//! only moves batches in (one ThreadsafeFunction call per batch, or `pull`
-//! while JavaScript runs the I/O thread's turns inline) and answers out (one
-//! synchronous `respond` per JavaScript tick).
+//! Node-API binding of `fasthttp-core`: one `NativeServer` class and the
+//! wire format's constants. The TypeScript layer (`index.ts`, `src/`) owns
+//! the API users see; this file only moves batches in (one
+//! ThreadsafeFunction call per batch, or `pull` while JavaScript runs the I/O
+//! thread's turns inline) and answers out (one synchronous `respond` per
+//! JavaScript tick).
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
-use fasthttp_core::{Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode};
+use fasthttp_core::{wire, Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
+
+/// Exports each constant of the wire format (`fasthttp_core::wire`) to
+/// JavaScript under its own name, so `src/wire.ts` never writes one down.
+macro_rules! export_wire {
+  ($($name:ident),* $(,)?) => {
+    $(
+      #[napi]
+      pub const $name: u32 = wire::$name as u32;
+    )*
+  };
+}
+
+export_wire!(
+  REQUEST_FIELDS,
+  FIELD_CONN,
+  FIELD_GENERATION,
+  FIELD_SEQ,
+  FIELD_FD,
+  FIELD_FLAGS,
+  FIELD_DATA_START,
+  FIELD_DATA_LEN,
+  FIELD_METHOD_START,
+  FIELD_METHOD_LEN,
+  FIELD_PATH_START,
+  FIELD_PATH_LEN,
+  FIELD_VERSION_START,
+  FIELD_VERSION_LEN,
+  FIELD_HEADERS_START,
+  FIELD_HEADERS_LEN,
+  FIELD_BODY_START,
+  FIELD_BODY_LEN,
+  FIELD_REMOTE_PORT,
+  FIELD_RESERVED,
+  FLAG_KEEP_ALIVE,
+  FLAG_HEAD_METHOD,
+  FLAG_CHUNKED,
+  FLAG_HTTP_1_0,
+  FLAG_BODY_STREAMED,
+  FLAG_TAKEN_OVER,
+  FLAG_DRAINED,
+  FLAG_STREAM_CLOSED,
+  FLAG_BODY_PIECE,
+  FLAG_BODY_END,
+  FLAG_BODY_ABORTED,
+  BODY_WINDOW,
+  RECORD_HEADER_LEN,
+  KIND_RAW,
+  KIND_BODY,
+  KIND_FILE,
+  KIND_TAKEOVER,
+  KIND_STREAM,
+  KIND_BODY_CREDIT,
+  KIND_MASK,
+  KIND_CLOSE,
+  KIND_EXTERNAL,
+  KIND_STREAM_END,
+  KIND_WANT_DRAIN,
+  KIND_CONTENT_TYPE_SHIFT,
+  STREAM_LOW_WATER,
+  FILE_META_LEN,
+  CONTENT_TYPE_TEXT,
+  CONTENT_TYPE_HTML,
+  CONTENT_TYPE_JSON,
+  CONTENT_TYPE_OCTET_STREAM,
+);
 
 /// The engine settings, already validated by `index.ts`.
 #[napi(object)]
@@ -37,6 +103,40 @@ pub struct NativeConfig {
   /// Run the I/O thread's turns on the JavaScript thread while it is busy
   /// (default true): JavaScript must then `pull` whenever `respond` says so.
   pub inline_turns: Option<bool>,
+}
+
+impl From<EngineConfig> for NativeConfig {
+  fn from(engine: EngineConfig) -> Self {
+    let millis = |duration: Duration| duration.as_millis() as u32;
+    NativeConfig {
+      host: engine.host,
+      port: u32::from(engine.port),
+      family: match engine.family {
+        Family::Ip => "ip",
+        Family::Ip6 => "ip6",
+      }
+      .to_string(),
+      max_request_buffer_size: engine.max_request_buffer_size as u32,
+      max_body_size: engine.max_body_size as f64,
+      stream_body_over: (engine.stream_body_over != u64::MAX).then_some(engine.stream_body_over as f64),
+      request_timeout_ms: millis(engine.request_timeout),
+      idle_timeout_ms: millis(engine.idle_timeout),
+      handler_timeout_ms: engine.handler_timeout.map_or(0, millis),
+      max_connections: engine.max_connections as u32,
+      reuse_port: engine.reuse_port,
+      io_threads: engine.io_threads as u32,
+      prealloc: engine.prealloc,
+      arena_trace: engine.arena_trace,
+      inline_turns: Some(engine.inline_turns),
+    }
+  }
+}
+
+/// The engine's own defaults (`EngineConfig::default`), as the settings the
+/// constructor takes: the config test checks they agree with `DEFAULTS`.
+#[napi]
+pub fn engine_defaults() -> NativeConfig {
+  EngineConfig::default().into()
 }
 
 /// A batch taken by `pull`: the same table and data as an `onEvent` call.
