@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { prepareUws } from '../uws-shim/setup'
 
@@ -96,6 +97,18 @@ export const SERVERS: ServerSpec[] = [
     },
   },
   {
+    // The floor: a bare C epoll responder that only finds each request's end
+    // and writes canned answers (benchmark/floor/floor.c). Keep-alive and
+    // pipelined GETs only: it reads no bodies and never closes.
+    name: 'floor',
+    label: 'C epoll floor',
+    optIn: true,
+    prepare: () => {
+      const built = buildFloor()
+      return built.ok ? { ok: true, argv: [built.binary], env: {}, note: 'no parsing, canned answers' } : built
+    },
+  },
+  {
     // V's `fasthttp` module (vlib/fasthttp: epoll, one SO_REUSEPORT listener
     // and worker thread per CPU), a native binary built by hand from
     // benchmark/v/main.v; see benchmark/v/README.md.
@@ -109,6 +122,16 @@ export const SERVERS: ServerSpec[] = [
     },
   },
 ]
+
+/** Compiles benchmark/floor/floor.c (`cc -O2`) into the temp directory when it is missing or older than its source. */
+function buildFloor(): { ok: true; binary: string } | { ok: false; reason: string } {
+  const source = path.join(__dirname, '..', 'floor', 'floor.c')
+  const binary = path.join(os.tmpdir(), 'fasthttp-bench-floor')
+  if (fs.existsSync(binary) && fs.statSync(binary).mtimeMs >= fs.statSync(source).mtimeMs) return { ok: true, binary }
+  const cc = spawnSync('cc', ['-O2', '-o', binary, source], { encoding: 'utf8', timeout: 60_000 })
+  if (cc.status !== 0) return { ok: false, reason: `cc could not build the floor: ${(cc.stderr || cc.error?.message || '').trim()}` }
+  return { ok: true, binary }
+}
 
 export interface RunningServer {
   pid: number
