@@ -155,7 +155,7 @@ export declare const KIND_TAKEOVER: number
 
 export declare const KIND_WANT_DRAIN: number
 
-/** The engine settings, already validated by `index.ts`. */
+/** The engine settings, already validated by `src/config.ts`. */
 export interface NativeConfig {
   host: string
   port: number

@@ -8,7 +8,7 @@ import { inspect } from 'node:util'
 import { serve as serveFetch, toHandler, type FetchHandler } from '../fetch'
 import type { ServerConfig } from '../index'
 import { createApp } from '../examples/hono/app'
-import { dechunk, RawClient, serve, sleep, stopAtTeardown, within } from './helpers'
+import { dechunk, RawClient, serve, sleep, stopAtTeardown, until, within } from './helpers'
 
 // The runtime's own classes, before anything installs the light ones.
 const NativeResponse = globalThis.Response
@@ -355,17 +355,6 @@ async function waitFor(client: RawClient, text: string, ms = 3000): Promise<void
     })(),
     ms,
     `waiting for ${JSON.stringify(text)}; got ${JSON.stringify(client.pending)}`,
-  )
-}
-
-/** Polls `done` (bounded). */
-async function until(done: () => boolean, ms: number, label: string): Promise<void> {
-  await within(
-    (async () => {
-      while (!done()) await sleep(5)
-    })(),
-    ms,
-    label,
   )
 }
 

@@ -2,7 +2,7 @@
 // engine hands over, and the slabs inline turns copy batches into (see the
 // README's "Pull slabs").
 
-// Pull slabs (see `Server.pull`): sizes, and the room below which a new one is made.
+// Pull slabs (see `Dispatch.pull`): sizes, and the room below which a new one is made.
 export const SLAB_BYTES = 64 * 1024
 export const SLAB_WORDS = 16 * 1024
 export const SLAB_MIN_ROOM_BYTES = 16 * 1024
@@ -13,7 +13,7 @@ export const KEPT_SLAB_WORDS = 2 * 1024
 
 /**
  * Where requests' bytes and rows live: a batch of its own, a pull slab
- * (shared by many batches, see `Server.pull`), a kept slab (requests kept
+ * (shared by many batches, see `Dispatch.pull`), a kept slab (requests kept
  * past their handler), or a large kept request's own copy.
  */
 export interface BatchStore {

@@ -281,3 +281,19 @@ export async function checkRoutes(port: number): Promise<RawResponse> {
   if (asyncHello.status !== 200 || asyncHello.body.toString() !== 'Hello, World!') throw new Error(`GET /async answered ${asyncHello.status}`)
   return hello
 }
+
+/** Runs a benchmark driver's `main`; the servers it started are killed on exit, on Ctrl-C and on failure. */
+export function runDriver(name: string, main: () => Promise<void>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      killAllStarted()
+      process.exit(130)
+    })
+  }
+  process.on('exit', killAllStarted)
+  main().catch((error) => {
+    console.error(`${name}: ${(error as Error).message}`)
+    killAllStarted()
+    process.exit(1)
+  })
+}
