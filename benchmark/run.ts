@@ -19,6 +19,7 @@ import { runLoad, wrkVersion, type LoadGenName, type LoadResult } from './lib/lo
 import { cpuSeconds, cpuTicks, machineBusy, othersPct, peakRssMiB } from './lib/proc'
 import { LOAD_DEFAULTS, loadFlag, parseFlags, pickByName, type LoadOptions } from './lib/args'
 import { SERVERS, checkRoutes, killAllStarted, runDriver, startServer, type ServerSpec } from './lib/servers'
+import { GARBAGE_SERVERS, garbageTable, measureGarbage } from './garbage'
 import { runIdleMemory } from './idle-memory'
 import { runMicro } from './micro'
 import { DISTURBED_PCT, fasthttpVersion, fixed, gitCommit, int, median, ms, packageVersion, resultsFile } from './lib/report'
@@ -261,7 +262,7 @@ async function main(): Promise<void> {
       try {
         const server = await startServer(prepared.argv, prepared.env, pin ? 0 : undefined)
         try {
-          const hello = await checkRoutes(server.port)
+          const hello = await checkRoutes(server.port, spec.scenarios !== undefined)
           responseSizes.push(`${spec.label} ${hello.bytes} B (${hello.head.split('\r\n').slice(1).map((h) => h.split(':')[0]).join(', ')})`)
         } finally {
           await server.stop()
@@ -278,7 +279,8 @@ async function main(): Promise<void> {
 
     const busyBefore = Math.round((await machineBusy(1000)) * 100)
     if (busyBefore > 10) console.log(`warning: ${busyBefore}% of the CPUs are busy before starting: other processes will disturb the figures`)
-    const total = opts.rounds * opts.scenarios.length * ready.length
+    const serves = (spec: ServerSpec, scenario: Scenario) => !spec.scenarios || spec.scenarios.includes(scenario.name)
+    const total = opts.rounds * opts.scenarios.reduce((sum, scenario) => sum + ready.filter((spec) => serves(spec, scenario)).length, 0)
     const estimate = total * (opts.durationS + opts.warmupS + 0.5)
     console.log(`${total} runs of ${opts.warmupS} s warm-up + ${opts.durationS} s, about ${Math.ceil(estimate / 60)} min`)
     const cells = new Map<string, Cell>()
@@ -287,6 +289,7 @@ async function main(): Promise<void> {
       const order = round % 2 === 1 ? ready : [...ready].reverse()
       for (const scenario of opts.scenarios) {
         for (const spec of order) {
+          if (!serves(spec, scenario)) continue
           n++
           const key = `${scenario.name}/${spec.name}`
           const cell = cells.get(key) ?? { ok: [], failures: [] }
@@ -337,6 +340,20 @@ async function main(): Promise<void> {
     const idle = `## Idle connections (VmRSS, not pinned)\n\n${markdown}\n`
     sections.push(idle)
     console.log(`\n${idle}`)
+    if (wrkVersion()) {
+      const wanted = new Set(opts.servers.map((s) => s.name))
+      const results = []
+      for (const server of GARBAGE_SERVERS.filter((g) => wanted.has(g.name) || (g.name === 'fetch' && wanted.has('fasthttp')))) {
+        try {
+          results.push(await measureGarbage(server, opts.durationS, opts.warmupS))
+        } catch (error) {
+          console.log(`garbage: ${server.label}: ${(error as Error).message.split('\n')[0]}`)
+        }
+      }
+      const garbage = `## JavaScript garbage per request (keep-alive, 64 connections, V8's --trace-gc-nvp; benchmark/garbage.ts)\n\n${garbageTable(results)}\n`
+      sections.push(garbage)
+      console.log(`\n${garbage}`)
+    }
   }
 
   if (opts.micro !== 'no') {

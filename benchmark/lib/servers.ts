@@ -16,6 +16,8 @@ export interface ServerSpec {
   label: string
   /** Only run when asked for by name (`--servers`): variants for A/B comparisons. */
   optIn?: boolean
+  /** The scenarios it can serve, when not all (it then only answers `GET /`). */
+  scenarios?: string[]
   /** Resolves the command line and environment, or says why the peer cannot run here. */
   prepare(): { ok: true; argv: string[]; env: Record<string, string>; note?: string } | { ok: false; reason: string }
 }
@@ -103,6 +105,7 @@ export const SERVERS: ServerSpec[] = [
     name: 'floor',
     label: 'C epoll floor',
     optIn: true,
+    scenarios: ['keepalive', 'pipelined', 'conn1000'],
     prepare: () => {
       const built = buildFloor()
       return built.ok ? { ok: true, argv: [built.binary], env: {}, note: 'no parsing, canned answers' } : built
@@ -267,11 +270,12 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 5
 }
 
 /** Checks a started server answers every route the scenarios use; returns the `GET /` response. */
-export async function checkRoutes(port: number): Promise<RawResponse> {
+export async function checkRoutes(port: number, helloOnly = false): Promise<RawResponse> {
   const host = `Host: 127.0.0.1:${port}\r\n`
   const hello = await rawRequest(port, `GET / HTTP/1.1\r\n${host}\r\n`)
   if (hello.status !== 200 || hello.body.toString() !== 'Hello, World!') throw new Error(`GET / answered ${hello.status} ${JSON.stringify(hello.body.toString().slice(0, 40))}`)
   if (!/content-type:\s*text\/plain/i.test(hello.head)) throw new Error('GET / is not text/plain')
+  if (helloOnly) return hello
   const body = 'a'.repeat(4096)
   const post = await rawRequest(port, `POST /post HTTP/1.1\r\n${host}Content-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
   if (post.status !== 200 || post.body.toString() !== 'Hello, World!') throw new Error(`POST /post answered ${post.status}`)
