@@ -18,7 +18,7 @@ export declare class NativeServer {
    * made a ThreadsafeFunction only here, so a server that is never started
    * does not keep the process alive.
    */
-  start(onEvent: ((arg0: number, arg1?: Uint32Array | undefined | null, arg2?: Buffer | undefined | null, arg3?: string | undefined | null) => void)): number
+  start(onEvent: ((arg0: number, arg1: boolean, arg2?: string | undefined | null) => void)): number
   /** The number of I/O threads (each reports its own stop). */
   threadCount(): number
   /**
@@ -32,6 +32,12 @@ export declare class NativeServer {
    */
   respond(records: Uint8Array, batchDoneThread: number, externals?: Array<Uint8Array> | undefined | null, recordsLen?: number | undefined | null): boolean
   /**
+   * The batch an `onEvent(thread, false)` call announced, copied into the
+   * pull slab like `pull`'s (rows left over come with the next calls, see
+   * `pullPending`); null when none is queued.
+   */
+  take(data: Uint8Array, dataAt: number, table: Uint32Array, tableAt: number): number | PulledBatch | null
+  /**
    * While JavaScript runs the turns: one non-blocking turn of the engine on
    * this thread (answers written, new requests read) and its batch; null
    * when none came (the turns then went back to the I/O thread).
@@ -44,7 +50,7 @@ export declare class NativeServer {
    * turn. A row too big for the room left comes as a batch of its own.
    */
   pull(data: Uint8Array, dataAt: number, table: Uint32Array, tableAt: number): number | PulledBatch | null
-  /** Whether rows of a pulled batch still wait for `pull`. */
+  /** Whether rows of a batch still wait for `take` or `pull`. */
   pullPending(): boolean
   /**
    * Graceful (`immediate` false): stop accepting, finish what is owed, stop.
@@ -181,7 +187,7 @@ export interface NativeConfig {
   inlineTurns?: boolean
 }
 
-/** A batch taken by `pull`: the same table and data as an `onEvent` call. */
+/** A batch too big for the room left in a pull slab, handed out whole. */
 export interface PulledBatch {
   table: Uint32Array
   data: Buffer

@@ -226,7 +226,7 @@ export async function runMicro({ time = 500, log = console.log }: MicroOptions =
 
   // --- a whole batch through the server's callback (not started: respond is a no-op crossing)
   add(`batch callback: ${BATCH} requests (views + handler + encode + respond)`, BATCH, () => {
-    internals.onEvent(0, small.table, small.data)
+    internals.handleBatch(0, small.table, small.data)
   })
 
   // --- round trips through a loopback socket ---------------------------------------

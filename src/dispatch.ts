@@ -25,8 +25,14 @@ export class Dispatch {
   readonly uploads = new Uploads(this)
   readonly takeovers = new Takeovers(this)
   private flushScheduled = false
-  /** I/O threads whose batch was handed to handlers and not yet reported. */
+  /**
+   * I/O threads whose batch was handed to handlers and not yet reported: the
+   * first `batchesDoneCount` entries. A count, not `length = 0`: truncating
+   * an array drops its backing store, and the next push would make a new one
+   * every tick.
+   */
   private batchesDone: number[] = []
+  private batchesDoneCount = 0
   private pullScheduled = false
   // Pull slabs: inline turns copy their batches here, one after another,
   // instead of each batch coming as two new native buffers with finalizers.
@@ -44,13 +50,20 @@ export class Dispatch {
     this.keptSlabs = new Slabs(KEPT_SLAB_BYTES, KEPT_SLAB_WORDS, config.userData, false)
   }
 
-  // Called by the engine (through its ThreadsafeFunction) with a batch of
-  // requests, or with no table when an I/O thread has stopped.
-  onEvent = (thread: number, table?: Uint32Array | null, data?: Buffer | null, stopError?: string | null): void => {
-    if (table == null || data == null) {
+  // Called by the engine (through its ThreadsafeFunction): an I/O thread
+  // has queued a batch (taken into the pull slabs, like pulled ones: the
+  // call carries no bytes, so nothing is made per batch), or has stopped.
+  onEvent = (thread: number, stopped: boolean, stopError?: string | null): void => {
+    if (stopped) {
       this.onThreadStopped(stopError ?? null)
       return
     }
+    do this.handOutPart(thread, true)
+    while (this.native.pullPending())
+  }
+
+  /** Hands a whole batch (its own table and bytes) to the handlers. */
+  handleBatch(thread: number, table: Uint32Array, data: Buffer): void {
     this.handleRows({ data, table, userData: this.config.userData, pullSlab: false }, 0, table.length, thread)
   }
 
@@ -105,7 +118,7 @@ export class Dispatch {
     // The batch is handed out: say so with the answers (one native call, one
     // wake-up of the I/O thread). When a handler is async, wait for the
     // promises that settle in this tick, so their answers join the call.
-    this.batchesDone.push(thread)
+    this.batchesDone[this.batchesDoneCount++] = thread
     if (waiting) this.scheduleFlush()
     else this.flush()
   }
@@ -181,14 +194,15 @@ export class Dispatch {
   flush = (): void => {
     this.flushScheduled = false
     const done = this.batchesDone
+    const doneCount = this.batchesDoneCount
     let ourTurns = false
     const length = this.writer.length
-    if (done.length === 0) {
+    if (doneCount === 0) {
       if (length > 0) ourTurns = this.native.respond(this.writer.take(), -1, this.writer.takeExternals(), length)
     } else {
+      this.batchesDoneCount = 0
       ourTurns = this.native.respond(this.writer.take(), done[0], this.writer.takeExternals(), length)
-      for (let i = 1; i < done.length; i++) ourTurns = this.native.respond(EMPTY, done[i])
-      done.length = 0
+      for (let i = 1; i < doneCount; i++) ourTurns = this.native.respond(EMPTY, done[i])
     }
     if (ourTurns && !this.pullScheduled) {
       // Inline turns: the engine's next turn runs here, after Node's own
@@ -203,19 +217,22 @@ export class Dispatch {
     this.pullScheduled = false
     // A batch bigger than a slab comes in parts, all in this tick (a later
     // batch must not come between them), each answered before the next.
-    do this.pullPart()
+    do this.handOutPart(0, false)
     while (this.native.pullPending())
   }
 
-  private pullPart(): void {
+  /** Copies the next part of a batch into the pull slabs (a `delivered` one, or an inline turn's) and hands it out. */
+  private handOutPart(thread: number, delivered: boolean): void {
     const slabs = this.pullSlabs
     const slab = slabs.room(SLAB_MIN_ROOM_BYTES, SLAB_MIN_ROOM_WORDS)
-    const pulled = this.native.pull(slab.data, slabs.dataAt, slab.table, slabs.tableAt)
-    // null: quiet; the I/O thread has the turns again.
+    const pulled = delivered
+      ? this.native.take(slab.data, slabs.dataAt, slab.table, slabs.tableAt)
+      : this.native.pull(slab.data, slabs.dataAt, slab.table, slabs.tableAt)
+    // null: nothing queued, or quiet (the I/O thread has the turns again).
     if (pulled === null || pulled === undefined) return
     if (typeof pulled !== 'number') {
       // Too big for what is left of the slab: a batch of its own.
-      this.onEvent(0, pulled.table, pulled.data)
+      this.handleBatch(thread, pulled.table, pulled.data)
       return
     }
     const start = slabs.tableAt
@@ -224,6 +241,6 @@ export class Dispatch {
       const last = end - REQUEST_FIELDS
       slabs.used(slab.table[last + FIELD_DATA_START] + slab.table[last + FIELD_DATA_LEN] - slabs.dataAt, end - start)
     }
-    this.handleRows(slab, start, end, 0)
+    this.handleRows(slab, start, end, thread)
   }
 }

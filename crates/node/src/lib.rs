@@ -1,13 +1,16 @@
 //! Node-API binding of `fasthttp-core`: one `NativeServer` class and the
 //! wire format's constants. The TypeScript layer (`index.ts`, `src/`) owns
-//! the API users see; this file only moves batches in (one
-//! ThreadsafeFunction call per batch, or `pull` while JavaScript runs the I/O
-//! thread's turns inline) and answers out (one synchronous `respond` per
-//! JavaScript tick).
+//! the API users see; this file only moves batches in and answers out (one
+//! synchronous `respond` per JavaScript tick). Batches come two ways, both
+//! copied into JavaScript's pull slabs so no buffer or typed array is made
+//! per batch: a batch an I/O thread framed is queued and announced by a
+//! ThreadsafeFunction call carrying no bytes (JavaScript then `take`s it),
+//! and while JavaScript runs the I/O thread's turns inline it `pull`s them.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fasthttp_core::{wire, Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode};
@@ -87,7 +90,7 @@ pub fn engine_defaults() -> NativeConfig {
   EngineConfig::default().into()
 }
 
-/// A batch taken by `pull`: the same table and data as an `onEvent` call.
+/// A batch too big for the room left in a pull slab, handed out whole.
 #[napi(object)]
 pub struct PulledBatch {
   pub table: Uint32Array,
@@ -103,44 +106,50 @@ impl From<Batch> for PulledBatch {
   }
 }
 
+/// Batches the I/O threads delivered and JavaScript has not taken yet, in
+/// the order they were announced (one ThreadsafeFunction call each, so the
+/// calls and the queue stay in step).
+type DeliveredQueue = Arc<Mutex<VecDeque<Batch>>>;
+
 /// Forwards engine events to JavaScript through the server's single
-/// ThreadsafeFunction: `(thread, table, data, stopError)`. A batch has a table
-/// and data; a stop has neither (and `stopError` when the thread died).
+/// ThreadsafeFunction: `(thread, stopped, stopError)`. A batch is queued and
+/// announced with `stopped` false; JavaScript then `take`s it.
 struct JsEmbedder {
   on_event: EventCallback,
+  delivered: DeliveredQueue,
 }
 
-/// `(thread, table, data, stopError) => void`, called without an error
+/// `(thread, stopped, stopError) => void`, called without an error
 /// argument. (Written out in `start`'s signature: an alias there would leak
 /// into the generated `.d.ts`.)
-type EventCallback = ThreadsafeFunction<
-  FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
-  (),
-  FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
-  Status,
-  false,
->;
+type EventCallback =
+  ThreadsafeFunction<FnArgs<(u32, bool, Option<String>)>, (), FnArgs<(u32, bool, Option<String>)>, Status, false>;
 
 impl Embedder for JsEmbedder {
   fn deliver(&self, thread: u32, batch: Batch) {
-    let args = (
-      thread,
-      Some(Uint32Array::new(batch.table)),
-      Some(Buffer::from(batch.data)),
-      None,
-    );
     self
-      .on_event
-      .call(FnArgs::from(args), ThreadsafeFunctionCallMode::NonBlocking);
+      .delivered
+      .lock()
+      .unwrap_or_else(|e| e.into_inner())
+      .push_back(batch);
+    self.on_event.call(
+      FnArgs::from((thread, false, None)),
+      ThreadsafeFunctionCallMode::NonBlocking,
+    );
   }
 
   fn stopped(&self, thread: u32, error: Option<String>) {
     self.on_event.call(
-      FnArgs::from((thread, None, None, error)),
+      FnArgs::from((thread, true, error)),
       ThreadsafeFunctionCallMode::NonBlocking,
     );
   }
 }
+
+/// Rows of a batch not handed out yet: the batch, the first such row, and
+/// whether its buffers go back to the engine when done (pulled batches; a
+/// delivered batch's I/O thread may be busy in its turn, so it is dropped).
+type Leftover = (Batch, usize, bool);
 
 /// A server engine: bound and serving after `start`, until `shutdown`.
 #[napi]
@@ -148,9 +157,10 @@ pub struct NativeServer {
   config: EngineConfig,
   started: bool,
   handle: Option<Arc<ServerHandle>>,
-  /// The rows of a pulled batch that did not fit in the slab yet, and the
-  /// first of them: `pull` hands them out before running another turn.
-  leftover: RefCell<Option<(Batch, usize)>>,
+  delivered: DeliveredQueue,
+  /// The rows of a batch that did not fit in the slab yet: `take` and
+  /// `pull` hand them out before anything else.
+  leftover: RefCell<Option<Leftover>>,
 }
 
 #[napi]
@@ -184,6 +194,7 @@ impl NativeServer {
       config: engine,
       started: false,
       handle: None,
+      delivered: Arc::default(),
       leftover: RefCell::new(None),
     })
   }
@@ -198,9 +209,9 @@ impl NativeServer {
     &mut self,
     env: Env,
     on_event: ThreadsafeFunction<
-      FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
+      FnArgs<(u32, bool, Option<String>)>,
       (),
-      FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
+      FnArgs<(u32, bool, Option<String>)>,
       Status,
       false,
     >,
@@ -209,7 +220,10 @@ impl NativeServer {
       return Err(Error::from_reason("server already started"));
     }
     self.started = true;
-    let embedder: Arc<dyn Embedder> = Arc::new(JsEmbedder { on_event });
+    let embedder: Arc<dyn Embedder> = Arc::new(JsEmbedder {
+      on_event,
+      delivered: self.delivered.clone(),
+    });
     let config = self.config.clone();
     let started = catch_unwind(AssertUnwindSafe(|| ServerHandle::start(&config, embedder)))
       .map_err(|_| Error::from_reason("fasthttp: panic while starting the server"))?;
@@ -269,6 +283,26 @@ impl NativeServer {
     catch_unwind(AssertUnwindSafe(|| handle.respond(records, &slices, done))).unwrap_or(false)
   }
 
+  /// The batch an `onEvent(thread, false)` call announced, copied into the
+  /// pull slab like `pull`'s (rows left over come with the next calls, see
+  /// `pullPending`); null when none is queued.
+  #[napi]
+  pub fn take(
+    &self,
+    mut data: Uint8ArraySlice<'_>,
+    data_at: u32,
+    mut table: Uint32ArraySlice<'_>,
+    table_at: u32,
+  ) -> Option<Either<u32, PulledBatch>> {
+    // SAFETY: as in `pull`.
+    let (data, table) = unsafe { (data.as_mut(), table.as_mut()) };
+    let next = self.leftover.borrow_mut().take().or_else(|| {
+      let batch = self.delivered.lock().unwrap_or_else(|e| e.into_inner()).pop_front()?;
+      Some((batch, 0, false))
+    })?;
+    Some(self.hand_out(next, data, data_at as usize, table, table_at as usize))
+  }
+
   /// While JavaScript runs the turns: one non-blocking turn of the engine on
   /// this thread (answers written, new requests read) and its batch; null
   /// when none came (the turns then went back to the I/O thread).
@@ -291,10 +325,10 @@ impl NativeServer {
     // SAFETY: the slabs are plain JS typed arrays, written only here, during
     // this synchronous call on the JavaScript thread (nothing else runs).
     let (data, table) = unsafe { (data.as_mut(), table.as_mut()) };
-    let (batch, first) = match self.leftover.borrow_mut().take() {
+    let next = match self.leftover.borrow_mut().take() {
       Some(rest) => rest,
       None => match catch_unwind(AssertUnwindSafe(|| handle.pull())) {
-        Ok(batch) => (batch?, 0),
+        Ok(batch) => (batch?, 0, true),
         Err(_) => {
           // Never leave the engine without a thread to run it.
           handle.return_turns();
@@ -303,34 +337,46 @@ impl NativeServer {
         }
       },
     };
-    let (data_at, table_at) = (data_at as usize, table_at as usize);
-    let copied = batch.copy_rows_into(first, data, data_at, table, table_at);
-    if copied > 0 || first >= batch.len() {
-      self.keep_rest(handle, batch, first + copied);
-      return Some(Either::A(copied as u32));
-    }
-    // Not even the next row fits: it, and the big rows right after it, come
-    // as a batch of their own.
-    let big = batch.rows_larger_than(first, data.len().saturating_sub(data_at)).max(1);
-    if first == 0 && big >= batch.len() {
-      return Some(Either::B(batch.into()));
-    }
-    let own = batch.rows(first, first + big);
-    self.keep_rest(handle, batch, first + big);
-    Some(Either::B(own.into()))
+    Some(self.hand_out(next, data, data_at as usize, table, table_at as usize))
   }
 
-  /// Keeps the rows of `batch` from `next` on for the next `pull`, or gives
-  /// its buffers back to the engine when none are left.
-  fn keep_rest(&self, handle: &ServerHandle, batch: Batch, next: usize) {
+  /// Copies as many rows of `batch` from `first` as fit into the slab and
+  /// returns their number; the rest is kept for the next call. A row too
+  /// big for the room left comes as a batch of its own, with the big rows
+  /// right after it.
+  fn hand_out(
+    &self,
+    (batch, first, recyclable): Leftover,
+    data: &mut [u8],
+    data_at: usize,
+    table: &mut [u32],
+    table_at: usize,
+  ) -> Either<u32, PulledBatch> {
+    let copied = batch.copy_rows_into(first, data, data_at, table, table_at);
+    if copied > 0 || first >= batch.len() {
+      self.keep_rest((batch, first + copied, recyclable));
+      return Either::A(copied as u32);
+    }
+    let big = batch.rows_larger_than(first, data.len().saturating_sub(data_at)).max(1);
+    if first == 0 && big >= batch.len() {
+      return Either::B(batch.into());
+    }
+    let own = batch.rows(first, first + big);
+    self.keep_rest((batch, first + big, recyclable));
+    Either::B(own.into())
+  }
+
+  /// Keeps the rows of a batch from `next` on for the next call, or, when
+  /// none are left, gives a pulled batch's buffers back to the engine.
+  fn keep_rest(&self, (batch, next, recyclable): Leftover) {
     if next < batch.len() {
-      *self.leftover.borrow_mut() = Some((batch, next));
-    } else {
+      *self.leftover.borrow_mut() = Some((batch, next, recyclable));
+    } else if let (true, Some(handle)) = (recyclable, self.handle.as_ref()) {
       handle.recycle(batch);
     }
   }
 
-  /// Whether rows of a pulled batch still wait for `pull`.
+  /// Whether rows of a batch still wait for `take` or `pull`.
   #[napi]
   pub fn pull_pending(&self) -> bool {
     self.leftover.borrow().is_some()
