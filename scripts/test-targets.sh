@@ -147,9 +147,10 @@ compile_js() {
   rm -rf "$JS" && mkdir -p "$JS/__test__/fixtures" || return 1
   node -e "
     const fs = require('node:fs'), path = require('node:path')
-    const files = ['index.ts', 'fetch.ts', ...fs.readdirSync('__test__').filter((f) => f.endsWith('.ts')).map((f) => '__test__/' + f)]
-    const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.ts') ? [path.join(d, e.name)] : [])
-    files.push(...walk('examples'))
+    const ts = (n) => n.endsWith('.ts') && !n.endsWith('.d.ts')
+    const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walk(path.join(d, e.name)) : ts(e.name) ? [path.join(d, e.name)] : [])
+    const files = fs.readdirSync('.').filter(ts)
+    for (const dir of ['src', '__test__', 'examples']) if (fs.existsSync(dir)) files.push(...walk(dir))
     require('esbuild').buildSync({ entryPoints: files, outdir: process.argv[1], outbase: '.', format: 'cjs', platform: 'node', target: 'node20', logLevel: 'warning' })
   " "$JS" || return 1
   cp binding.cjs "$JS/" && cp __test__/fixtures/*.cjs "$JS/__test__/fixtures/" || return 1
@@ -357,12 +358,13 @@ EOF
   unset NODE_AUTH_TOKEN NPM_TOKEN NPM_CONFIG__AUTH NPM_CONFIG__AUTHTOKEN NPM_CONFIG_PROVENANCE GITHUB_TOKEN
   if [[ "$(npm config get registry)" != "$REGISTRY" ]]; then ko "npm would not publish to $REGISTRY: refusing"; finish; fi
 
-  # The package as `napi artifacts` leaves it, the Linux targets only.
-  STAGE="$REG/stage"
+  # The package as `npm pack` ships it (its `files`), plus npm/ as `napi
+  # artifacts` leaves it, the Linux targets only.
+  STAGE="$REG/package"
+  if ! { npm pack --ignore-scripts --pack-destination "$REG" --silent >"$REG/packed" && tar -xzf "$REG/$(tail -n 1 "$REG/packed")" -C "$REG"; } 2>"$LOGS/pack.log"; then
+    ko "npm pack of the main package" "$LOGS/pack.log"; finish
+  fi
   mkdir -p "$STAGE/npm"
-  for f in package.json README.md LICENSE index.js index.d.ts fetch.js fetch.d.ts binding.cjs binding.d.cts; do
-    [[ -f "$f" ]] && cp "$f" "$STAGE/"
-  done
   for t in "${LINUX_TARGETS[@]}"; do cp -r "npm/$(plat "$t")" "$STAGE/npm/"; done
   node -e "
     const fs = require('fs'), p = process.argv[1] + '/package.json', pkg = JSON.parse(fs.readFileSync(p))
