@@ -21,23 +21,30 @@ use crate::wire::{
 /// Identity of one request, as the embedder echoes it back in its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestId {
+  /// The connection's slot in its I/O thread.
   pub conn: u32,
+  /// Which use of that slot (a slot is reused after a close).
   pub generation: u32,
+  /// The request's number on its connection (answers leave in this order).
   pub seq: u32,
 }
 
 /// A batch under construction, then handed over whole.
 #[derive(Debug, Default)]
 pub struct Batch {
+  /// `REQUEST_FIELDS` words per row (see `wire`).
   pub table: Vec<u32>,
+  /// The rows' bytes (heads, then bodies).
   pub data: Vec<u8>,
 }
 
 impl Batch {
+  /// The number of rows.
   pub fn len(&self) -> usize {
     self.table.len() / REQUEST_FIELDS
   }
 
+  /// Whether there are no rows.
   pub fn is_empty(&self) -> bool {
     self.table.is_empty()
   }

@@ -26,15 +26,19 @@ pub struct ChunkedProgress {
   pub body_len: u64,
 }
 
+/// The outcome of walking a chunked body.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ChunkedStatus {
   /// More bytes are needed; resume from here next time.
   Partial(ChunkedProgress),
   /// The body is complete: `consumed` encoded bytes, `body_len` decoded bytes.
   Complete {
+    /// Encoded bytes, the trailer section's blank line included.
     consumed: usize,
+    /// Decoded bytes.
     body_len: u64,
   },
+  /// Malformed: refuse with this.
   Invalid(Reject),
 }
 

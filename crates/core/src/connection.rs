@@ -22,6 +22,7 @@ use crate::read_buffer::ReadBuffer;
 use crate::response::{
   error_response, raw_response_closes, write_body_head, Answer, BodyGate, ConnectionHeader, FileMeta, CONTINUE_RESPONSE,
 };
+use crate::sys;
 use crate::wire::{
   BODY_WINDOW, CONTENT_TYPES, FLAG_BODY_ABORTED, FLAG_BODY_END, KIND_BODY, KIND_BODY_CREDIT, KIND_CLOSE,
   KIND_CONTENT_TYPE_SHIFT, KIND_FILE, KIND_MASK, KIND_STREAM, KIND_STREAM_END, KIND_TAKEOVER, KIND_WANT_DRAIN,
@@ -201,7 +202,7 @@ pub enum ReadOutcome {
 
 impl Connection {
   pub fn new(socket: TcpStream, id: u32, generation: u32, now: Instant) -> Self {
-    let fd = raw_fd(&socket);
+    let fd = sys::raw_fd(&socket);
     let remote_port = socket.peer_addr().map(|a| a.port()).unwrap_or(0);
     Connection {
       socket,
@@ -234,17 +235,10 @@ impl Connection {
   }
 
   /// Gives up the socket for a takeover (its descriptor is the caller's
-  /// now); the reusable parts go back to the pools.
-  #[cfg(unix)]
+  /// now, where the platform allows); the reusable parts go back to the
+  /// pools.
   pub fn take_socket(self, ctx: &mut TurnContext) -> Option<i32> {
-    use std::os::fd::IntoRawFd;
-    Some(self.dismantle(ctx).into_raw_fd())
-  }
-
-  #[cfg(not(unix))]
-  pub fn take_socket(self, ctx: &mut TurnContext) -> Option<i32> {
-    drop(self.dismantle(ctx));
-    None
+    sys::into_embedder_fd(self.dismantle(ctx))
   }
 
   /// Gives back the reusable parts (buffers, arenas) to the pools and
@@ -1086,16 +1080,4 @@ pub fn would_block(err: &io::Error) -> bool {
 
 pub fn interrupted(err: &io::Error) -> bool {
   err.kind() == io::ErrorKind::Interrupted
-}
-
-#[cfg(unix)]
-fn raw_fd(socket: &TcpStream) -> i32 {
-  use std::os::fd::AsRawFd;
-  socket.as_raw_fd()
-}
-
-#[cfg(windows)]
-fn raw_fd(socket: &TcpStream) -> i32 {
-  use std::os::windows::io::AsRawSocket;
-  socket.as_raw_socket() as i32
 }

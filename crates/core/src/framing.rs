@@ -35,6 +35,7 @@ pub struct FrameProgress {
   chunked: ChunkedProgress,
 }
 
+/// The outcome of framing the bytes at the front of a buffer.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FrameStatus {
   /// Read more. `head` says whether the head is already complete (for
@@ -45,11 +46,14 @@ pub enum FrameStatus {
   /// A head whose body is too large to buffer (`Limits::stream_body_over`):
   /// the body follows the head's `len` bytes and is streamed.
   StreamBody(RequestHead),
+  /// The bytes can never become an acceptable request: refuse with this.
   Invalid(Reject),
 }
 
+/// One whole request found in a buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FramedRequest {
+  /// Its parsed head.
   pub head: RequestHead,
   /// The body as it sits in the buffer (chunked encoding included).
   pub body: Span,
@@ -58,6 +62,7 @@ pub struct FramedRequest {
 }
 
 impl FramedRequest {
+  /// Whether the body is chunked (it is then decoded by `decode_body`).
   pub fn is_chunked(&self) -> bool {
     self.head.body == BodyFraming::Chunked
   }

@@ -35,14 +35,18 @@ pub enum HeadStatus {
 /// (the reason is for logs and tests; the client sees only the status line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reject {
+  /// The status line's code.
   pub status: u16,
+  /// Why, for logs and tests.
   pub reason: &'static str,
 }
 
 impl Reject {
+  /// A refusal with `status`.
   pub const fn new(status: u16, reason: &'static str) -> Self {
     Reject { status, reason }
   }
+  /// A 400.
   pub const fn bad_request(reason: &'static str) -> Self {
     Reject::new(400, reason)
   }

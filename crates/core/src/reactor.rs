@@ -31,6 +31,7 @@ use crate::file_body::FileBody;
 use crate::framing::Limits;
 use crate::head::Reject;
 use crate::response::{answers, Answer, FileMeta};
+use crate::sys;
 use crate::wire::{FLAG_BODY_ABORTED, FLAG_DRAINED, FLAG_STREAM_CLOSED, KIND_FILE, KIND_MASK};
 
 const LISTENER: Token = Token(usize::MAX - 1);
@@ -98,6 +99,7 @@ pub fn adopt_file(answer: &Answer) -> Option<FileBody> {
   Some(unsafe { FileBody::from_raw_fd(meta.fd, meta.offset, meta.length) })
 }
 
+/// How a server stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShutdownMode {
   /// Stop accepting, finish what is owed, then stop.
@@ -263,7 +265,7 @@ pub fn pull(cell: &ReactorCell, shared: &ThreadShared) -> Option<Batch> {
     return None;
   };
   let mut outcome = reactor.turn(TurnMode::Pull);
-  if matches!(outcome, Ok(TurnEnd::Quiet)) && wait_for_events(&reactor.poll, INLINE_LINGER) {
+  if matches!(outcome, Ok(TurnEnd::Quiet)) && sys::wait_for_events(&reactor.poll, INLINE_LINGER) {
     outcome = reactor.turn(TurnMode::Pull);
   }
   match outcome {
@@ -328,31 +330,6 @@ pub fn answer_now<'a>(
   }
   reactor.service_touched();
   true
-}
-
-/// Sleeps until the poll has events or `limit` passes, without taking the
-/// events (the poll's own descriptor is readable while it has some).
-#[cfg(target_os = "linux")]
-fn wait_for_events(poll: &Poll, limit: Duration) -> bool {
-  use std::os::fd::AsRawFd;
-  let mut fds = libc::pollfd {
-    fd: poll.as_raw_fd(),
-    events: libc::POLLIN,
-    revents: 0,
-  };
-  let timeout = libc::timespec {
-    tv_sec: 0,
-    tv_nsec: limit.subsec_nanos() as libc::c_long,
-  };
-  // SAFETY: one valid pollfd, a valid timespec, no signal mask.
-  unsafe { libc::ppoll(&mut fds, 1, &timeout, std::ptr::null()) > 0 }
-}
-
-/// Elsewhere `poll(2)` counts milliseconds, far too long to block the
-/// embedder's thread: a quiet pull gives the turns back at once.
-#[cfg(not(target_os = "linux"))]
-fn wait_for_events(_poll: &Poll, _limit: Duration) -> bool {
-  false
 }
 
 /// One I/O thread's state.

@@ -9,8 +9,11 @@ use crate::wire::{FILE_META_LEN, KIND_EXTERNAL, RECORD_HEADER_LEN};
 /// The file part of a `KIND_FILE` answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileMeta {
+  /// The embedder's open descriptor (the engine duplicates it).
   pub fd: i32,
+  /// Where in the file the body starts.
   pub offset: u64,
+  /// How many bytes of the file the body is.
   pub length: u64,
 }
 
@@ -307,6 +310,7 @@ pub fn write_body_head(
 pub enum ConnectionHeader {
   /// HTTP/1.1 default: stays open.
   None,
+  /// `Connection: close`: the connection closes after this response.
   Close,
   /// An HTTP/1.0 client that asked to keep the connection open.
   KeepAlive,

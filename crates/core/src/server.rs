@@ -33,21 +33,35 @@ pub enum Family {
 /// Everything the engine needs to know; validated by the embedder.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
+  /// The interface to bind ('' = every interface of `family`).
   pub host: String,
+  /// The port (0: a free one, see `ServerHandle::local_addr`).
   pub port: u16,
+  /// IPv4 only, or IPv6 dual-stack.
   pub family: Family,
+  /// The longest request head; longer is answered 431.
   pub max_request_buffer_size: usize,
+  /// The longest body, decoded; longer is answered 413.
   pub max_body_size: u64,
   /// Bodies longer than this reach the embedder in pieces as they arrive.
   pub stream_body_over: u64,
+  /// A request not complete this long after its first byte gets 408.
   pub request_timeout: Duration,
+  /// An idle keep-alive connection closes after this long.
   pub idle_timeout: Duration,
+  /// A request whose embedder has not answered by then gets 503 (None: never).
   pub handler_timeout: Option<Duration>,
+  /// Accepting pauses while this many connections are open.
   pub max_connections: usize,
+  /// `SO_REUSEPORT`: several servers (processes, threads) on one port.
   pub reuse_port: bool,
+  /// I/O threads, each with its own poll and connections.
   pub io_threads: usize,
+  /// Per-request `bumpalo` arenas (false: the global allocator).
   pub prealloc: bool,
+  /// One line per request on stderr with its arena's use.
   pub arena_trace: bool,
+  /// The listen backlog.
   pub backlog: i32,
   /// With one I/O thread: let the embedder's thread run turns itself while
   /// it is busy (`ServerHandle::pull`), so that under load requests do not
@@ -152,10 +166,12 @@ impl ServerHandle {
     })
   }
 
+  /// The bound address (the port the OS picked for port 0).
   pub fn local_addr(&self) -> SocketAddr {
     self.local_addr
   }
 
+  /// How many I/O threads serve (each reports its own stop).
   pub fn thread_count(&self) -> usize {
     self.threads.len()
   }
@@ -250,6 +266,8 @@ impl ServerHandle {
     }
   }
 
+  /// Asks every I/O thread to stop, gracefully or at once; each reports
+  /// through `Embedder::stopped`.
   pub fn shutdown(&self, mode: ShutdownMode) {
     for shared in &self.threads {
       shared.post_shutdown(mode);
@@ -359,15 +377,7 @@ fn bind_one(address: SocketAddr, backlog: i32, reuse_port: bool) -> io::Result<m
   if address.is_ipv6() && address.ip().is_unspecified() {
     socket.set_only_v6(false)?;
   }
-  // On Windows SO_REUSEADDR lets another process steal the port: never there.
-  #[cfg(unix)]
-  socket.set_reuse_address(true)?;
-  #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
-  if reuse_port {
-    socket.set_reuse_port(true)?;
-  }
-  #[cfg(not(unix))]
-  let _ = reuse_port;
+  crate::sys::set_listener_options(&socket, reuse_port)?;
   socket.bind(&address.into())?;
   socket.listen(backlog)?;
   socket.set_nonblocking(true)?;

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{read_until, statuses, TestServer};
-use fasthttp_core::response::push_answer;
+use fasthttp_core::internals::push_answer;
 use fasthttp_core::wire::{KIND_BODY, KIND_RAW};
 use fasthttp_core::{Batch, Embedder, EngineConfig, RequestId, ServerHandle};
 

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{read_until, statuses, Seen, TestServer};
-use fasthttp_core::response::FileMeta;
+use fasthttp_core::internals::FileMeta;
 use fasthttp_core::wire::{KIND_BODY, KIND_FILE};
 use fasthttp_core::EngineConfig;
 

@@ -3,9 +3,9 @@
 //! bytes are split; arbitrary and mutated bytes never panic and frame the
 //! same way in one piece as byte by byte.
 
-use fasthttp_core::chunked::{walk_chunked, ChunkedProgress, ChunkedStatus};
-use fasthttp_core::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
-use fasthttp_core::head::Reject;
+use fasthttp_core::internals::Reject;
+use fasthttp_core::internals::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
+use fasthttp_core::internals::{walk_chunked, ChunkedProgress, ChunkedStatus};
 use proptest::prelude::*;
 
 const LIMITS: Limits = Limits {
@@ -116,7 +116,7 @@ fn generated() -> impl Strategy<Value = Generated> {
 /// An accepted request's invariants: its head has no LF without a CR
 /// before it, and its chunked body decodes to what a plain reference
 /// decoder (written from RFC 9112 §7.1 alone) makes of the same bytes.
-fn check_accepted(bytes: &[u8], framed: &fasthttp_core::framing::FramedRequest) {
+fn check_accepted(bytes: &[u8], framed: &fasthttp_core::internals::FramedRequest) {
   let head = &bytes[..framed.head.len];
   for (i, &b) in head.iter().enumerate() {
     assert!(

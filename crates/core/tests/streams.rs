@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::read_until;
-use fasthttp_core::response::push_answer;
+use fasthttp_core::internals::push_answer;
 use fasthttp_core::wire::*;
 use fasthttp_core::{Batch, Embedder, EngineConfig, RequestId, ServerHandle, ShutdownMode};
 

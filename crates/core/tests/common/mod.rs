@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use fasthttp_core::response::push_answer;
+use fasthttp_core::internals::push_answer;
 use fasthttp_core::wire::*;
 use fasthttp_core::{Batch, Embedder, EngineConfig, RequestId, ServerHandle};
 
