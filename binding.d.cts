@@ -32,11 +32,12 @@ export declare class NativeServer {
    */
   respond(records: Uint8Array, batchDoneThread: number, externals?: Array<Uint8Array> | undefined | null, recordsLen?: number | undefined | null): boolean
   /**
-   * The batch an `onEvent(thread, false)` call announced, copied into the
+   * The batch an `onEvent(thread, false)` call announced (from `thread`'s
+   * queue), copied into the
    * pull slab like `pull`'s (rows left over come with the next calls, see
    * `pullPending`); null when none is queued.
    */
-  take(data: Uint8Array, dataAt: number, table: Uint32Array, tableAt: number): number | PulledBatch | null
+  take(thread: number, data: Uint8Array, dataAt: number, table: Uint32Array, tableAt: number): number | PulledBatch | null
   /**
    * While JavaScript runs the turns: one non-blocking turn of the engine on
    * this thread (answers written, new requests read) and its batch; null

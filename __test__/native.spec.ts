@@ -52,7 +52,7 @@ test('garbage answer records from JS are ignored; the server keeps serving and s
     // A delivered batch is taken into a slab of ours, like a pulled one.
     const slabData = Buffer.alloc(4096)
     const slabTable = new Uint32Array(REQUEST_FIELDS * 64)
-    const taken = native.take(slabData, 0, slabTable, 0)
+    const taken = native.take(thread, slabData, 0, slabTable, 0)
     if (typeof taken === 'number') onBatch(thread, slabTable.subarray(0, taken * REQUEST_FIELDS), slabData)
     else if (taken) onBatch(thread, taken.table, taken.data)
   })

@@ -226,7 +226,7 @@ export class Dispatch {
     const slabs = this.pullSlabs
     const slab = slabs.room(SLAB_MIN_ROOM_BYTES, SLAB_MIN_ROOM_WORDS)
     const pulled = delivered
-      ? this.native.take(slab.data, slabs.dataAt, slab.table, slabs.tableAt)
+      ? this.native.take(thread, slab.data, slabs.dataAt, slab.table, slabs.tableAt)
       : this.native.pull(slab.data, slabs.dataAt, slab.table, slabs.tableAt)
     // null: nothing queued, or quiet (the I/O thread has the turns again).
     if (pulled === null || pulled === undefined) return

@@ -106,17 +106,18 @@ impl From<Batch> for PulledBatch {
   }
 }
 
-/// Batches the I/O threads delivered and JavaScript has not taken yet, in
-/// the order they were announced (one ThreadsafeFunction call each, so the
-/// calls and the queue stay in step).
-type DeliveredQueue = Arc<Mutex<VecDeque<Batch>>>;
+/// Batches the I/O threads delivered and JavaScript has not taken yet, one
+/// queue per thread in the order they were announced (one
+/// ThreadsafeFunction call each, so a thread's calls and its queue stay in
+/// step whatever order the threads' calls arrive in).
+type DeliveredQueues = Arc<Vec<Mutex<VecDeque<Batch>>>>;
 
 /// Forwards engine events to JavaScript through the server's single
 /// ThreadsafeFunction: `(thread, stopped, stopError)`. A batch is queued and
 /// announced with `stopped` false; JavaScript then `take`s it.
 struct JsEmbedder {
   on_event: EventCallback,
-  delivered: DeliveredQueue,
+  delivered: DeliveredQueues,
 }
 
 /// `(thread, stopped, stopError) => void`, called without an error
@@ -127,11 +128,10 @@ type EventCallback =
 
 impl Embedder for JsEmbedder {
   fn deliver(&self, thread: u32, batch: Batch) {
-    self
-      .delivered
-      .lock()
-      .unwrap_or_else(|e| e.into_inner())
-      .push_back(batch);
+    let Some(queue) = self.delivered.get(thread as usize) else {
+      return;
+    };
+    queue.lock().unwrap_or_else(|e| e.into_inner()).push_back(batch);
     self.on_event.call(
       FnArgs::from((thread, false, None)),
       ThreadsafeFunctionCallMode::NonBlocking,
@@ -157,7 +157,7 @@ pub struct NativeServer {
   config: EngineConfig,
   started: bool,
   handle: Option<Arc<ServerHandle>>,
-  delivered: DeliveredQueue,
+  delivered: DeliveredQueues,
   /// The rows of a batch that did not fit in the slab yet: `take` and
   /// `pull` hand them out before anything else.
   leftover: RefCell<Option<Leftover>>,
@@ -190,11 +190,12 @@ impl NativeServer {
       inline_turns: config.inline_turns.unwrap_or(true),
       ..EngineConfig::default()
     };
+    let threads = engine.io_threads.max(1);
     Ok(NativeServer {
       config: engine,
       started: false,
       handle: None,
-      delivered: Arc::default(),
+      delivered: Arc::new((0..threads).map(|_| Mutex::default()).collect()),
       leftover: RefCell::new(None),
     })
   }
@@ -283,12 +284,14 @@ impl NativeServer {
     catch_unwind(AssertUnwindSafe(|| handle.respond(records, &slices, done))).unwrap_or(false)
   }
 
-  /// The batch an `onEvent(thread, false)` call announced, copied into the
+  /// The batch an `onEvent(thread, false)` call announced (from `thread`'s
+  /// queue), copied into the
   /// pull slab like `pull`'s (rows left over come with the next calls, see
   /// `pullPending`); null when none is queued.
   #[napi]
   pub fn take(
     &self,
+    thread: u32,
     mut data: Uint8ArraySlice<'_>,
     data_at: u32,
     mut table: Uint32ArraySlice<'_>,
@@ -297,7 +300,8 @@ impl NativeServer {
     // SAFETY: as in `pull`.
     let (data, table) = unsafe { (data.as_mut(), table.as_mut()) };
     let next = self.leftover.borrow_mut().take().or_else(|| {
-      let batch = self.delivered.lock().unwrap_or_else(|e| e.into_inner()).pop_front()?;
+      let queue = self.delivered.get(thread as usize)?;
+      let batch = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front()?;
       Some((batch, 0, false))
     })?;
     Some(self.hand_out(next, data, data_at as usize, table, table_at as usize))
