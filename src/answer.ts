@@ -7,7 +7,11 @@ import type { HttpRequest } from './request'
 import { responseHead } from './response-head'
 import { BadHandlerResult, isStreamBody } from './results'
 import type { HandlerResult, HttpResponse, StructuredResponse } from './types'
-import { CONTENT_TYPE_HTML, CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT, FIELD_CONN, FIELD_GENERATION, FIELD_SEQ, FILE_META_LEN, KIND_BODY, KIND_CLOSE, KIND_CONTENT_TYPE_SHIFT, KIND_EXTERNAL, KIND_FILE, KIND_RAW, RECORD_HEADER_LEN } from './wire'
+import * as wire from './wire'
+
+// The wire constants as module constants: plain reads on the hot path (a
+// property of the imported module may be a getter, as under tsx).
+const { CONTENT_TYPE_HTML, CONTENT_TYPE_JSON, CONTENT_TYPE_TEXT, FIELD_CONN, FIELD_GENERATION, FIELD_SEQ, FILE_META_LEN, KIND_BODY, KIND_CLOSE, KIND_CONTENT_TYPE_SHIFT, KIND_EXTERNAL, KIND_FILE, KIND_RAW, RECORD_HEADER_LEN } = wire
 
 /** Bodies from this size on are passed to the engine by reference. */
 const EXTERNAL_MIN = 16 * 1024

@@ -16,7 +16,11 @@ import { Streams } from './streams'
 import { Takeovers } from './takeovers'
 import type { HandlerResult } from './types'
 import { Uploads } from './uploads'
-import { FIELD_DATA_LEN, FIELD_DATA_START, FIELD_FLAGS, FLAG_BODY_PIECE, FLAG_BODY_STREAMED, FLAG_DRAINED, FLAG_STREAM_CLOSED, FLAG_TAKEN_OVER, KIND_RAW, REQUEST_FIELDS } from './wire'
+import * as wire from './wire'
+
+// The wire constants as module constants: plain reads on the hot path (a
+// property of the imported module may be a getter, as under tsx).
+const { FIELD_DATA_LEN, FIELD_DATA_START, FIELD_FLAGS, FLAG_BODY_PIECE, FLAG_BODY_STREAMED, FLAG_DRAINED, FLAG_STREAM_CLOSED, FLAG_TAKEN_OVER, KIND_RAW, REQUEST_FIELDS } = wire
 
 /** Hands batches to the handler and sends the answers of one server. */
 export class Dispatch {

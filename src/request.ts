@@ -5,7 +5,11 @@
 import type { RequestBody } from './request-body'
 import type { BatchStore, Slabs } from './slabs'
 import type { Slice } from './types'
-import { FIELD_BODY_LEN, FIELD_BODY_START, FIELD_CONN, FIELD_DATA_LEN, FIELD_DATA_START, FIELD_FD, FIELD_FLAGS, FIELD_GENERATION, FIELD_HEADERS_LEN, FIELD_HEADERS_START, FIELD_METHOD_LEN, FIELD_METHOD_START, FIELD_PATH_LEN, FIELD_PATH_START, FIELD_REMOTE_PORT, FIELD_SEQ, FIELD_VERSION_LEN, FIELD_VERSION_START, FLAG_BODY_STREAMED, FLAG_HEAD_METHOD, FLAG_HTTP_1_0, FLAG_KEEP_ALIVE, REQUEST_FIELDS } from './wire'
+import * as wire from './wire'
+
+// The wire constants as module constants: plain reads on the hot path (a
+// property of the imported module may be a getter, as under tsx).
+const { FIELD_BODY_LEN, FIELD_BODY_START, FIELD_CONN, FIELD_DATA_LEN, FIELD_DATA_START, FIELD_FD, FIELD_FLAGS, FIELD_GENERATION, FIELD_HEADERS_LEN, FIELD_HEADERS_START, FIELD_METHOD_LEN, FIELD_METHOD_START, FIELD_PATH_LEN, FIELD_PATH_START, FIELD_REMOTE_PORT, FIELD_SEQ, FIELD_VERSION_LEN, FIELD_VERSION_START, FLAG_BODY_STREAMED, FLAG_HEAD_METHOD, FLAG_HTTP_1_0, FLAG_KEEP_ALIVE, REQUEST_FIELDS } = wire
 
 /**
  * One request: a view over the bytes the engine received (V's `HttpRequest`).
