@@ -21,6 +21,7 @@ import { LOAD_DEFAULTS, loadFlag, parseFlags, pickByName, type LoadOptions } fro
 import { SERVERS, checkRoutes, killAllStarted, runDriver, startServer, type ServerSpec } from './lib/servers'
 import { GARBAGE_SERVERS, garbageTable, measureGarbage } from './garbage'
 import { runIdleMemory } from './idle-memory'
+import { runLatency } from './latency'
 import { runMicro } from './micro'
 import { DISTURBED_PCT, fasthttpVersion, fixed, gitCommit, int, median, ms, packageVersion, resultsFile } from './lib/report'
 
@@ -66,6 +67,7 @@ const HELP = `Usage: npm run bench -- [options]
   --servers a,b       any of: ${SERVERS.map((s) => s.name).join(', ')} (default all but ${SERVERS.filter((s) => s.optIn).map((s) => s.name).join(', ')})
   --loadgen NAME      wrk or autocannon (default: wrk when installed)
   --no-micro          skip the micro-benchmarks
+  --no-latency        skip the latency scenarios (fixed rate, cold start, fairness)
   --micro             run only the micro-benchmarks
   --micro-time MS     time per micro-benchmark task (default 500)
   --no-pin            do not pin server / load generator to CPUs 0 / 1
@@ -77,6 +79,7 @@ interface Options extends LoadOptions {
   servers: ServerSpec[]
   micro: 'no' | 'also' | 'only'
   microTimeMs: number
+  latency: boolean
 }
 
 function parseArgs(argv: string[]): Options {
@@ -86,6 +89,7 @@ function parseArgs(argv: string[]): Options {
     servers: SERVERS.filter((s) => !s.optIn),
     micro: 'also',
     microTimeMs: 500,
+    latency: true,
   }
   parseFlags(argv, HELP, (flag, arg) => {
     if (loadFlag(opts, flag, arg)) return true
@@ -94,6 +98,7 @@ function parseArgs(argv: string[]): Options {
       case '--servers': opts.servers = pickByName(SERVERS, arg.value(), flag); break
       case '--micro': opts.micro = 'only'; break
       case '--no-micro': opts.micro = 'no'; break
+      case '--no-latency': opts.latency = false; break
       case '--micro-time': opts.microTimeMs = arg.number(10); break
       default: return false
     }
@@ -333,6 +338,13 @@ async function main(): Promise<void> {
     for (const scenario of opts.scenarios) load += `\n${scenarioTable(scenario, servers, cells, opts.rounds)}`
     sections.push(load)
     console.log(`\n${load}`)
+  }
+
+  if (opts.micro !== 'only' && opts.latency) {
+    const latencyServers = opts.servers.filter((s) => ['fasthttp', 'uws', 'bun', 'node'].includes(s.name))
+    const latency = await runLatency(latencyServers, opts.durationS)
+    sections.push(latency)
+    console.log(`\n${latency}`)
   }
 
   if (opts.micro !== 'only') {
