@@ -37,9 +37,11 @@ test('16 pipelined requests answered in request order when async handlers finish
   const bodies: string[] = []
   for (let i = 0; i < 16; i++) bodies.push((await client.readResponse()).body)
   t.deepEqual(bodies, Array.from({ length: 16 }, (_, i) => `async ${i}`))
-  // The handlers really did finish out of order (else the test proves nothing).
-  t.is(finished[0], 15)
-  t.is(finished[15], 0)
+  // The handlers really did finish out of order (else the test proves
+  // nothing): the last request (5 ms) before the first (80 ms). Not the exact
+  // reverse order: on a loaded machine the 16 may reach the handler in two
+  // batches some milliseconds apart.
+  t.true(finished.indexOf(15) < finished.indexOf(0), `finish order ${finished.join(',')}`)
 })
 
 test('pipelined POSTs with bodies and a GET interleaved keep their boundaries', async (t) => {
