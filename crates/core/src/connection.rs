@@ -24,7 +24,7 @@ use crate::response::{
 };
 use crate::sys;
 use crate::wire::{
-  BODY_WINDOW, CONTENT_TYPES, FLAG_BODY_ABORTED, FLAG_BODY_END, KIND_BODY, KIND_BODY_CREDIT, KIND_CLOSE,
+  BODY_WINDOW, CONTENT_TYPES, FLAG_BODY_ABORTED, FLAG_BODY_END, FLAG_STREAM_CLOSED, KIND_BODY, KIND_BODY_CREDIT, KIND_CLOSE,
   KIND_CONTENT_TYPE_SHIFT, KIND_FILE, KIND_MASK, KIND_STREAM, KIND_STREAM_END, KIND_TAKEOVER, KIND_WANT_DRAIN,
   STREAM_LOW_WATER,
 };
@@ -144,6 +144,8 @@ struct InFlight {
   /// Pieces of a streamed answer have started going out (no handler
   /// timeout then: the handler did answer).
   streaming: bool,
+  /// The streamed answer asked for the close (its head, or its last piece).
+  stream_closes: bool,
   /// "METHOD path" for the arena trace; only kept while tracing.
   trace_label: Option<String>,
 }
@@ -459,6 +461,7 @@ impl Connection {
       http_1_0: head.minor_version == 0,
       early_answer: None,
       streaming: false,
+      stream_closes: false,
       trace_label,
     });
     self.next_seq = self.next_seq.wrapping_add(1);
@@ -635,6 +638,7 @@ impl Connection {
         answer_gate: BodyGate::new(false),
         http_1_0: false,
         streaming: false,
+        stream_closes: false,
         early_answer: Some(EarlyAnswer::complete(response, true)),
         trace_label: None,
       });
@@ -738,7 +742,7 @@ impl Connection {
 
   /// One piece of a streamed answer to the request at `index`.
   fn accept_stream_piece(&mut self, index: usize, answer: &Answer, ctx: &mut TurnContext) {
-    let end = answer.kind & KIND_STREAM_END != 0;
+    let mut end = answer.kind & KIND_STREAM_END != 0;
     if answer.kind & KIND_WANT_DRAIN != 0 {
       self.drain_wanted = Some(answer.id);
     }
@@ -746,33 +750,36 @@ impl Connection {
     if request.early_answer.as_ref().is_some_and(|early| !early.open_stream) {
       return; // a complete answer was given already
     }
+    let first_piece = !request.streaming && request.early_answer.is_none();
+    // The head (the first piece) may ask for the close, like a verbatim answer's.
+    request.stream_closes |= answer.kind & KIND_CLOSE != 0 || (first_piece && raw_response_closes(answer.bytes));
     let piece = &answer.bytes[..request.answer_gate.admit(answer.bytes)];
+    if !end && request.answer_gate.drops_body() {
+      // The answer may not have a body (HEAD, 204, 304): it ends with its
+      // head, and its producer hears the stream closed, as if the client left.
+      end = true;
+      ctx.batch.push_stream_notice(answer.id, FLAG_STREAM_CLOSED);
+    }
+    let closes = !request.keep_alive || request.stream_closes;
     if index > 0 || request.early_answer.is_some() {
       // Earlier answers are still owed: keep the pieces until it is our turn.
-      match request.early_answer.as_mut() {
-        Some(early) => early.bytes.extend_from_slice(piece),
-        None => {
-          request.early_answer = Some(EarlyAnswer {
-            open_stream: true,
-            ..EarlyAnswer::complete(piece.to_vec(), false)
-          })
-        }
-      }
-      let keep_alive = request.keep_alive;
-      let early = request.early_answer.as_mut().unwrap();
+      let early = request.early_answer.get_or_insert_with(|| EarlyAnswer {
+        open_stream: true,
+        ..EarlyAnswer::complete(Vec::new(), false)
+      });
+      early.bytes.extend_from_slice(piece);
       if end {
         early.open_stream = false;
-        early.closes = !keep_alive || answer.kind & KIND_CLOSE != 0;
+        early.closes = closes;
       }
       return;
     }
     request.streaming = true;
-    let keep_alive = request.keep_alive;
     self.output(ctx).extend_from_slice(piece);
     if end {
       let request = self.in_flight.pop_front().unwrap();
       self.drain_wanted = None;
-      self.finish_request(request, !keep_alive || answer.kind & KIND_CLOSE != 0, ctx);
+      self.finish_request(request, closes, ctx);
       self.write_early_answers(ctx);
     }
   }
