@@ -6,9 +6,17 @@ import { binding } from './binding'
 import type { HttpRequest } from './request'
 import { BadHandlerResult } from './results'
 import type { ResponseHeaders } from './types'
+import * as wire from './wire'
 
-/** Reason phrases by status code: the engine's table (`REASON_PHRASES` in `crates/core/src/response.rs`), read once. */
-const REASON_PHRASES: string[] = []
+// Module constants: plain reads on the hot path.
+const { FIELD_FLAGS, FLAG_HTTP_1_0, FLAG_KEEP_ALIVE } = wire
+
+/**
+ * Reason phrases by status code (200 to 999): the engine's table
+ * (`REASON_PHRASES` in `crates/core/src/response.rs`), read once into a
+ * dense array (a fast indexed read); a code it lacks reads `undefined`.
+ */
+const REASON_PHRASES: Array<string | undefined> = new Array<string | undefined>(1000).fill(undefined)
 for (const entry of binding.reasonPhrases()) REASON_PHRASES[Number(entry.slice(0, 3))] = entry.slice(4)
 
 let dateSecond = -1
@@ -19,7 +27,8 @@ export function httpDate(): string {
   const second = Math.floor(Date.now() / 1000)
   if (second !== dateSecond) {
     dateSecond = second
-    dateText = binding.httpDateNow()
+    // Made a one-byte string here: the heads are written as latin1.
+    dateText = Buffer.from(binding.httpDateNow(), 'latin1').toString('latin1')
   }
   return dateText
 }
@@ -68,11 +77,12 @@ export function responseHead(
     if (bodyLength === 'chunked') head += 'Transfer-Encoding: chunked\r\n'
     else if (typeof bodyLength === 'number') head += `Content-Length: ${bodyLength}\r\n`
   }
+  const flags = req._table[req._row + FIELD_FLAGS]
   // The connection closes after this answer (asked, or the request did not
   // keep it alive): say so (RFC 9112 §9.6).
-  if (shouldClose || !req.keepAlive) head += 'Connection: close\r\n'
+  if (shouldClose || (flags & FLAG_KEEP_ALIVE) === 0) head += 'Connection: close\r\n'
   // An HTTP/1.0 client assumes a close unless told otherwise.
-  else if (req._isHttp10 && req.keepAlive) head += 'Connection: keep-alive\r\n'
+  else if ((flags & FLAG_HTTP_1_0) !== 0) head += 'Connection: keep-alive\r\n'
   return `${head}\r\n`
 }
 
