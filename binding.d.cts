@@ -138,6 +138,12 @@ export declare const FLAG_STREAM_CLOSED: number
 
 export declare const FLAG_TAKEN_OVER: number
 
+/**
+ * The `Date` header value for now, formatted by the engine's one formatter
+ * (`src/response-head.ts` asks at most once a second).
+ */
+export declare function httpDateNow(): string
+
 export declare const KIND_BODY: number
 
 export declare const KIND_BODY_CREDIT: number
@@ -193,6 +199,12 @@ export interface PulledBatch {
   table: Uint32Array
   data: Buffer
 }
+
+/**
+ * The engine's reason phrases (`REASON_PHRASES`), one `"<code> <phrase>"`
+ * per entry: `src/response-head.ts` reads them once, at load.
+ */
+export declare function reasonPhrases(): Array<string>
 
 export declare const RECORD_HEADER_LEN: number
 

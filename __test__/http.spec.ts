@@ -187,6 +187,32 @@ test('a request with Connection: close gets its response, then the server closes
   t.true(await client.waitForEnd())
 })
 
+test('object, streamed and file answers say Connection: close when the request does not keep the connection', async (t) => {
+  const { port } = await serve(t, {
+    handler: (req) => {
+      if (req.pathname === '/object') return { status: 200, body: '' }
+      if (req.pathname === '/file') return { filePath: __filename, length: 4 }
+      return {
+        status: 200,
+        body: (async function* () {
+          yield 'streamed'
+        })(),
+      }
+    },
+  })
+  for (const path of ['/object', '/stream', '/file']) {
+    for (const request of [`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, `GET ${path} HTTP/1.0\r\n\r\n`]) {
+      const client = await RawClient.connect(port)
+      t.teardown(() => client.close())
+      await client.write(request)
+      const res = await client.readResponse()
+      t.is(res.status, 200)
+      t.is(res.headers.connection?.toLowerCase(), 'close', JSON.stringify(request))
+      t.true(await client.waitForEnd(), `${JSON.stringify(request)}: the server closes`)
+    }
+  }
+})
+
 test('a pipelined request after a Connection: close request is not answered', async (t) => {
   let calls = 0
   const { port } = await serve(t, {

@@ -3,7 +3,7 @@
 // HEAD like GET (or puts bytes after a 204) must not desync the connection:
 // the next pipelined answer has to start right where the head ends.
 import test from 'ava'
-import { serve, rawExchange } from './helpers'
+import { serve, rawExchange, waitUntil } from './helpers'
 
 const GET_LIKE = 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello'
 
@@ -61,6 +61,50 @@ test('a streamed answer to HEAD and a body-only answer to HEAD send no body', as
     t.false(data.slice(0, first).includes('body'))
     t.true(data.endsWith('plain body'))
   }
+})
+
+test('a streamed answer to HEAD ends at its head and its endless producer is stopped', async (t) => {
+  let stopped = false
+  const { port } = await serve(t, {
+    handler: (req) => {
+      if (req.pathname === '/next') return 'next'
+      return {
+        status: 200,
+        body: (async function* () {
+          try {
+            for (;;) {
+              yield 'event\n'
+              await new Promise((resolve) => setTimeout(resolve, 5))
+            }
+          } finally {
+            stopped = true
+          }
+        })(),
+      }
+    },
+  })
+  const { data } = await rawExchange(port, ['HEAD /events HTTP/1.1\r\nHost: a\r\n\r\nGET /next HTTP/1.1\r\nHost: a\r\n\r\n'])
+  const first = data.indexOf('\r\n\r\n') + 4
+  t.regex(data.slice(0, first), /^HTTP\/1\.1 200 OK\r\n[^]*Transfer-Encoding: chunked\r\n/, 'the head a GET would get')
+  t.regex(data.slice(first), /^HTTP\/1\.1 200 OK\r\n/, 'the next answer follows the head at once')
+  t.true(data.endsWith('\r\n\r\nnext'))
+  t.false(data.includes('event'))
+  t.true(await waitUntil(() => stopped, 2000), 'the producer was stopped')
+})
+
+test('a streamed answer whose head says Connection: close closes after it', async (t) => {
+  const { port } = await serve(t, {
+    handler: () => ({
+      status: 200,
+      headers: { Connection: 'close' },
+      body: (async function* () {
+        yield 'once'
+      })(),
+    }),
+  })
+  const { data, closed } = await rawExchange(port, ['GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n'], { idleMs: 1000 })
+  t.true(closed)
+  t.is(data.split('HTTP/1.1 200').length, 2, 'one answer, then the close')
 })
 
 test('CONNECT is answered 501 by the engine and never reaches the handler', async (t) => {

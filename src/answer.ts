@@ -139,14 +139,15 @@ export class AnswerWriter {
     const bodyBytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body
     const status = response.status
     const head = responseHead(req, status, response.headers, bodyBytes.length, response.shouldClose === true, 'text/plain; charset=utf-8')
-    const sendBody = !req._isHead && status !== 204 && status !== 304
-    const total = Buffer.byteLength(head, 'latin1') + (sendBody ? bodyBytes.length : 0)
+    // The body goes even where the answer may not have one (HEAD, 204, 304):
+    // the engine's no-body rule drops it.
+    const total = Buffer.byteLength(head, 'latin1') + bodyBytes.length
     this.reserve(RECORD_HEADER_LEN + total)
     const kind = KIND_RAW | (response.shouldClose ? KIND_CLOSE : 0)
     this.header(req, kind, total, this.length)
     let at = this.length + RECORD_HEADER_LEN
     at += this.out.write(head, at, 'latin1')
-    if (sendBody) this.out.set(bodyBytes, at)
+    this.out.set(bodyBytes, at)
     this.length += RECORD_HEADER_LEN + padded(total)
   }
 

@@ -52,6 +52,7 @@ export async function answerFile(dispatch: Dispatch, req: HttpRequest, response:
       const head = responseHead(req, response.status ?? 200, response.headers, length, close, FILE_TYPES[extension] ?? 'application/octet-stream')
       if (process.platform === 'win32') {
         // No descriptor sharing with the engine there: read, then send bytes.
+        // (For HEAD the file is not read: the engine would drop the bytes.)
         const body = Buffer.alloc(req._isHead ? 0 : length)
         if (body.length > 0) await handle.read(body, 0, length, offset)
         dispatch.writer.bytes(req, KIND_RAW | (close ? KIND_CLOSE : 0), Buffer.concat([Buffer.from(head, 'latin1'), body]))

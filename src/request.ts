@@ -2,6 +2,7 @@
 // the engine handed over. Four fields only: the string conveniences decode
 // straight from the batch when called.
 
+import { readAll } from './pieces'
 import type { RequestBody } from './request-body'
 import type { BatchStore, Slabs } from './slabs'
 import type { Slice } from './types'
@@ -209,9 +210,8 @@ export class HttpRequest {
   /** The whole body, streamed or not, as one Buffer (bounded by `maxBodySize`). */
   async readBody(): Promise<Buffer> {
     if (this._bodyStream === undefined) return this.bodyBytes()
-    const pieces: Buffer[] = []
-    for await (const piece of this._bodyStream.iterate()) pieces.push(piece)
-    return Buffer.concat(pieces)
+    const whole = await readAll(this._bodyStream.iterate())
+    return Buffer.from(whole.buffer, whole.byteOffset, whole.length)
   }
 
   /** @internal */

@@ -2,31 +2,33 @@
 // file answers): status line and reason phrase, Date, the handler's headers,
 // then the framing headers it did not give.
 
+import { binding } from './binding'
 import type { HttpRequest } from './request'
 import { BadHandlerResult } from './results'
 import type { ResponseHeaders } from './types'
+import * as wire from './wire'
 
-const STATUS_TEXT: Record<number, string> = {
-  100: 'Continue', 101: 'Switching Protocols', 200: 'OK', 201: 'Created', 202: 'Accepted',
-  204: 'No Content', 206: 'Partial Content', 301: 'Moved Permanently', 302: 'Found',
-  303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
-  405: 'Method Not Allowed', 408: 'Request Timeout', 409: 'Conflict', 410: 'Gone',
-  413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 501: 'Not Implemented',
-  502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
-}
+// Module constants: plain reads on the hot path.
+const { FIELD_FLAGS, FLAG_HTTP_1_0, FLAG_KEEP_ALIVE } = wire
+
+/**
+ * Reason phrases by status code (200 to 999): the engine's table
+ * (`REASON_PHRASES` in `crates/core/src/response.rs`), read once into a
+ * dense array (a fast indexed read); a code it lacks reads `undefined`.
+ */
+const REASON_PHRASES: Array<string | undefined> = new Array<string | undefined>(1000).fill(undefined)
+for (const entry of binding.reasonPhrases()) REASON_PHRASES[Number(entry.slice(0, 3))] = entry.slice(4)
 
 let dateSecond = -1
 let dateText = ''
 
-/** The `Date` header value, formatted at most once a second. */
+/** The `Date` header value (the engine formats it), asked for at most once a second. */
 export function httpDate(): string {
-  const now = Date.now()
-  const second = Math.floor(now / 1000)
+  const second = Math.floor(Date.now() / 1000)
   if (second !== dateSecond) {
     dateSecond = second
-    dateText = new Date(now).toUTCString()
+    // Made a one-byte string here: the heads are written as latin1.
+    dateText = Buffer.from(binding.httpDateNow(), 'latin1').toString('latin1')
   }
   return dateText
 }
@@ -34,7 +36,9 @@ export function httpDate(): string {
 /**
  * The head of a response (status line, Date, the given headers, then
  * Content-Type and Content-Length unless given, and the Connection header
- * the request needs), ending with the blank line.
+ * the request needs), ending with the blank line. A 204 or 304 head
+ * announces no body (RFC 9110 §8.6, §15.3.5); the engine drops any body
+ * bytes such an answer, or any answer to HEAD, carries.
  */
 export function responseHead(
   req: HttpRequest,
@@ -47,7 +51,7 @@ export function responseHead(
   if (!Number.isInteger(status) || status < 200 || status > 999) {
     throw new BadHandlerResult(`fasthttp: response status must be an integer from 200 to 999, got ${status}`)
   }
-  let head = `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Status'}\r\nDate: ${httpDate()}\r\n`
+  let head = `HTTP/1.1 ${status} ${REASON_PHRASES[status] ?? 'Status'}\r\nDate: ${httpDate()}\r\n`
   let hasLength = false
   let hasType = false
   const addHeader = (name: string, value: string): void => {
@@ -73,9 +77,12 @@ export function responseHead(
     if (bodyLength === 'chunked') head += 'Transfer-Encoding: chunked\r\n'
     else if (typeof bodyLength === 'number') head += `Content-Length: ${bodyLength}\r\n`
   }
-  if (shouldClose) head += 'Connection: close\r\n'
+  const flags = req._table[req._row + FIELD_FLAGS]
+  // The connection closes after this answer (asked, or the request did not
+  // keep it alive): say so (RFC 9112 §9.6).
+  if (shouldClose || (flags & FLAG_KEEP_ALIVE) === 0) head += 'Connection: close\r\n'
   // An HTTP/1.0 client assumes a close unless told otherwise.
-  else if (req._isHttp10 && req.keepAlive) head += 'Connection: keep-alive\r\n'
+  else if ((flags & FLAG_HTTP_1_0) !== 0) head += 'Connection: keep-alive\r\n'
   return `${head}\r\n`
 }
 

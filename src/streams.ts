@@ -6,6 +6,7 @@
 import type { Dispatch } from './dispatch'
 import { requestKey, type HttpRequest } from './request'
 import { headerValue, responseHead } from './response-head'
+import { readPieces } from './pieces'
 import { BadHandlerResult } from './results'
 import type { HttpResponse, ReusableConnection, StreamBody, StructuredResponse } from './types'
 import { FLAG_STREAM_CLOSED, KIND_CLOSE, KIND_STREAM, KIND_STREAM_END, KIND_WANT_DRAIN } from './wire'
@@ -25,26 +26,6 @@ interface StreamState {
   sinceDrain: number
   /** Stops the producer at once (set while a streamed body is being read). */
   cancel?: () => void
-}
-
-/**
- * Reads a streamed body piece by piece. A web `ReadableStream` is read with
- * its own reader, so that `cancel` ends a pending read at once and tells the
- * stream's source; other async iterables are asked to `return()`.
- */
-function readPieces(body: StreamBody): { next(): Promise<IteratorResult<Uint8Array | string>>; cancel(): void } {
-  if (typeof (body as ReadableStream<Uint8Array>).getReader === 'function') {
-    const reader = (body as ReadableStream<Uint8Array>).getReader()
-    return {
-      next: () => reader.read() as Promise<IteratorResult<Uint8Array>>,
-      cancel: () => void reader.cancel().catch(() => {}),
-    }
-  }
-  const iterator = (body as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]()
-  return {
-    next: () => iterator.next(),
-    cancel: () => void iterator.return?.()?.catch?.(() => {}),
-  }
 }
 
 /** The streamed answers in progress of one server, by request. */
@@ -83,24 +64,25 @@ export class Streams {
       this.dispatch.writer.string(req, KIND_STREAM, head)
       headSent = true
       this.dispatch.scheduleFlush()
-      if (!req._isHead && response.status !== 204 && response.status !== 304) {
-        const pieces = readPieces(response.body)
-        // A producer waiting for its next piece (an SSE stream between
-        // events) is cancelled as soon as the client leaves, not at that piece.
-        stream.cancel = pieces.cancel
-        for (;;) {
-          const next = await pieces.next()
-          if (next.done || stream.closed) break
-          const piece = next.value
-          const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece
-          if (bytes.length === 0) continue
-          await this.piece(req, stream, framing === 'chunked' ? Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]) : bytes)
-          if (stream.closed) break
-        }
+      // Every answer form streams its pieces the same way: where the answer
+      // may not have a body (HEAD, 204, 304) the engine ends it at its head
+      // and tells this stream it closed, which stops the producer.
+      const pieces = readPieces(response.body)
+      // A producer waiting for its next piece (an SSE stream between
+      // events) is cancelled as soon as the client leaves, not at that piece.
+      stream.cancel = () => void pieces.cancel()
+      for (;;) {
+        const next = await pieces.next()
+        if (next.done || stream.closed) break
+        const piece = next.value as Uint8Array | string
+        const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece
+        if (bytes.length === 0) continue
+        await this.piece(req, stream, framing === 'chunked' ? Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`), bytes, CRLF]) : bytes)
+        if (stream.closed) break
       }
       stream.cancel = undefined
       if (stream.closed) return
-      this.end(req, framing === 'chunked' && !req._isHead ? '0\r\n\r\n' : '', close)
+      this.end(req, framing === 'chunked' ? '0\r\n\r\n' : '', close)
     } catch (error) {
       this.fail(req, stream, error, headSent)
     } finally {

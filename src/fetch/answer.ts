@@ -3,7 +3,7 @@
 // event loop moves on, then sent whole or streamed with backpressure.
 
 import type { StructuredResponse } from '../types'
-import { concat } from './bytes'
+import { concat, readPieces, type PieceReader } from '../pieces'
 import { NativeResponse } from './natives'
 import { FetchRequest } from './request'
 import { heldSource, LightResponse, type KnownBody } from './response'
@@ -111,16 +111,16 @@ interface Gathered {
   pieces: Uint8Array[]
   size: number
   /** The read in flight when gathering stopped; undefined when the stream ended. */
-  next: Promise<ReadableStreamReadResult<Uint8Array>> | undefined
+  next: Promise<IteratorResult<Uint8Array, unknown>> | undefined
 }
 
 /** Reads what the stream produces until the event loop moves on (or `GATHER_LIMIT` bytes). */
-function gather(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Gathered> {
+function gather(reader: PieceReader<Uint8Array>): Promise<Gathered> {
   return new Promise((resolve, reject) => {
     const pieces: Uint8Array[] = []
     let size = 0
     let decided = false
-    let next: Promise<ReadableStreamReadResult<Uint8Array>>
+    let next: Promise<IteratorResult<Uint8Array, unknown>>
     const stop = (): void => {
       if (decided) return
       decided = true
@@ -132,10 +132,10 @@ function gather(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<Gather
       reject(error)
     }
     const read = (): void => {
-      next = reader.read()
+      next = reader.next()
       next.then(onRead, failed)
     }
-    const onRead = (result: ReadableStreamReadResult<Uint8Array>): void => {
+    const onRead = (result: IteratorResult<Uint8Array, unknown>): void => {
       if (decided) return // streamRest takes this result from `next`
       if (result.done) {
         decided = true
@@ -175,18 +175,18 @@ async function answerStream(
     stream.cancel().catch(noop)
     return answerKnown(null, status, headers, shouldClose, head, length)
   }
-  const reader = stream.getReader()
+  const reader = readPieces(stream)
   let gathered: Gathered
   try {
     gathered = await gather(reader)
   } catch (error) {
-    reader.cancel().catch(noop)
+    void reader.cancel()
     throw error
   }
   const { pieces, size, next } = gathered
   if (next === undefined) return answerKnown(concat(pieces, size), status, headers, shouldClose, head, length)
   if (head) {
-    reader.cancel().catch(noop)
+    void reader.cancel()
     return { status, headers, body: NO_PIECES, shouldClose }
   }
   if (length !== null) headers.push(['content-length', length])
@@ -205,18 +205,18 @@ function checkedPiece(piece: unknown): Uint8Array {
  */
 async function* streamRest(
   gathered: Uint8Array[],
-  next: Promise<ReadableStreamReadResult<Uint8Array>>,
-  reader: ReadableStreamDefaultReader<Uint8Array>,
+  next: Promise<IteratorResult<Uint8Array, unknown>>,
+  reader: PieceReader<Uint8Array>,
   request: FetchRequest,
 ): AsyncGenerator<Uint8Array> {
   let ended = false
   try {
     yield* gathered
-    for (let result = await next; !result.done; result = await reader.read()) yield checkedPiece(result.value)
+    for (let result = await next; !result.done; result = await reader.next()) yield checkedPiece(result.value)
     ended = true
   } finally {
     if (!ended) {
-      reader.cancel().catch(noop)
+      void reader.cancel()
       FetchRequest.abort(request)
     }
   }

@@ -3,7 +3,7 @@
 // makes a `Headers` object or a full native Request only when one is used.
 
 import type { HttpRequest } from '../request'
-import { concat } from './bytes'
+import { readAll, readPieces } from '../pieces'
 import { delegate, NativeHeaders, NativeRequest } from './natives'
 
 const utf8 = new TextDecoder()
@@ -98,36 +98,22 @@ function requestBody(req: HttpRequest, method: string): RequestBodySource {
   return req.bodyStreamed ? req.bodyStream() : new Uint8Array(req.bodyBytes())
 }
 
-/** All the pieces of a streamed request body, in one array. */
-async function gatherBody(pieces: AsyncIterable<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
-  const list: Uint8Array[] = []
-  let size = 0
-  for await (const piece of pieces) {
-    list.push(piece)
-    size += piece.length
-  }
-  // A fresh array of its own, even for a single piece.
-  return (list.length === 1 ? new Uint8Array(list[0]) : concat(list, size)) as Uint8Array<ArrayBuffer>
-}
-
 /** A streamed request body as a ReadableStream (for `request.body` and the full Request). */
 function readableOf(pieces: AsyncIterable<Uint8Array>, failed: (error: unknown) => void): ReadableStream<Uint8Array> {
-  const iterator = pieces[Symbol.asyncIterator]()
+  const reader = readPieces(pieces)
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
-          const { done, value } = await iterator.next()
+          const { done, value } = await reader.next()
           if (done) controller.close()
-          else controller.enqueue(new Uint8Array(value)) // its own memory, not a pooled Buffer's
+          else controller.enqueue(new Uint8Array(value as Uint8Array)) // its own memory, not a pooled Buffer's
         } catch (error) {
           failed(error)
           controller.error(error)
         }
       },
-      async cancel() {
-        await iterator.return?.()
-      },
+      cancel: () => reader.cancel(),
     },
     { highWaterMark: 0 },
   )
@@ -243,7 +229,7 @@ export class FetchRequest {
     const body = this.#body ?? new Uint8Array(0)
     this.#body = null
     if (!(body instanceof Uint8Array)) {
-      return gatherBody(body).then(read, (error: unknown) => {
+      return readAll(body).then(read, (error: unknown) => {
         this.#bodyError = error
         throw error
       })

@@ -29,7 +29,9 @@ mod sys;
 pub mod wire;
 
 pub use batch::{Batch, RequestId};
+pub use date::http_date;
 pub use reactor::{Embedder, ShutdownMode};
+pub use response::REASON_PHRASES;
 pub use server::{EngineConfig, Family, ServerHandle};
 
 /// The parser, framer and answer records, for the crate's own benches and

@@ -337,21 +337,54 @@ pub fn error_response(status: u16, detail: &str, date: &[u8], close: bool) -> Ve
 /// `100 Continue`, the interim answer to `Expect: 100-continue`.
 pub const CONTINUE_RESPONSE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
+/// The reason phrase of every status code either side frames, the one table
+/// of them: the engine's error answers read it here, and the TypeScript layer
+/// reads it once through the binding (`reasonPhrases`) for the heads it frames.
+/// Sorted by code.
+pub const REASON_PHRASES: &[(u16, &str)] = &[
+  (100, "Continue"),
+  (101, "Switching Protocols"),
+  (103, "Early Hints"),
+  (200, "OK"),
+  (201, "Created"),
+  (202, "Accepted"),
+  (204, "No Content"),
+  (206, "Partial Content"),
+  (301, "Moved Permanently"),
+  (302, "Found"),
+  (303, "See Other"),
+  (304, "Not Modified"),
+  (307, "Temporary Redirect"),
+  (308, "Permanent Redirect"),
+  (400, "Bad Request"),
+  (401, "Unauthorized"),
+  (403, "Forbidden"),
+  (404, "Not Found"),
+  (405, "Method Not Allowed"),
+  (408, "Request Timeout"),
+  (409, "Conflict"),
+  (410, "Gone"),
+  (413, "Content Too Large"),
+  (415, "Unsupported Media Type"),
+  (416, "Range Not Satisfiable"),
+  (417, "Expectation Failed"),
+  (422, "Unprocessable Content"),
+  (429, "Too Many Requests"),
+  (431, "Request Header Fields Too Large"),
+  (500, "Internal Server Error"),
+  (501, "Not Implemented"),
+  (502, "Bad Gateway"),
+  (503, "Service Unavailable"),
+  (504, "Gateway Timeout"),
+  (505, "HTTP Version Not Supported"),
+];
+
+/// The reason phrase for `status`; a code the table lacks gets `Status`
+/// (clients ignore the phrase, RFC 9112 §4).
 pub fn reason_phrase(status: u16) -> &'static str {
-  match status {
-    400 => "Bad Request",
-    404 => "Not Found",
-    408 => "Request Timeout",
-    413 => "Content Too Large",
-    417 => "Expectation Failed",
-    431 => "Request Header Fields Too Large",
-    403 => "Forbidden",
-    500 => "Internal Server Error",
-    501 => "Not Implemented",
-    503 => "Service Unavailable",
-    505 => "HTTP Version Not Supported",
-    _ => "Error",
-  }
+  REASON_PHRASES
+    .binary_search_by_key(&status, |&(code, _)| code)
+    .map_or("Status", |i| REASON_PHRASES[i].1)
 }
 
 fn push_decimal(out: &mut Vec<u8>, mut value: usize) {
@@ -467,6 +500,13 @@ mod tests {
     assert_eq!(raw_status(b"HTTP/1.1 404 Not Found\r\n"), Some(404));
     assert_eq!(raw_status(b"HTTP/1.1 4"), None);
     assert_eq!(raw_head_len(b"HTTP/1.1 200 OK\r\n\r\nbody"), 19);
+  }
+
+  #[test]
+  fn reason_phrases_are_sorted_and_found() {
+    assert!(REASON_PHRASES.windows(2).all(|pair| pair[0].0 < pair[1].0));
+    assert_eq!(reason_phrase(431), "Request Header Fields Too Large");
+    assert_eq!(reason_phrase(299), "Status");
   }
 
   #[test]

@@ -407,3 +407,38 @@ fn a_streamed_answer_goes_out_in_pieces_with_drain_notices() {
   );
   assert!(text.ends_with("\r\n\r\nnext"));
 }
+
+#[test]
+fn a_streamed_answer_to_head_ends_at_its_head_and_its_producer_hears_the_stream_closed() {
+  let h = Harness::start(u64::MAX, 1 << 20);
+  let mut client = h.connect();
+  client
+    .write_all(b"HEAD /s HTTP/1.1\r\nHost: a\r\n\r\nGET /n HTTP/1.1\r\nHost: a\r\n\r\n")
+    .unwrap();
+  let rows = h.next_rows(SECOND * 5);
+  assert_eq!(rows.len(), 2);
+  h.answer(rows[1].id, KIND_BODY, b"next");
+  // Only the head: no end piece comes (the producer runs on until told).
+  h.answer(
+    rows[0].id,
+    KIND_STREAM,
+    b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n",
+  );
+  let notice = h.next_rows(SECOND * 5);
+  assert!(
+    notice
+      .iter()
+      .any(|r| r.flags & FLAG_STREAM_CLOSED != 0 && r.id == rows[0].id),
+    "{notice:?}"
+  );
+  // Later pieces of the ended answer are dropped as stale.
+  h.answer(rows[0].id, KIND_STREAM | KIND_STREAM_END, b"0\r\n\r\n");
+  let (bytes, _) = read_until(&mut client, SECOND, usize::MAX);
+  let text = String::from_utf8_lossy(&bytes);
+  assert!(
+    text.starts_with("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nHTTP/1.1 200 OK\r\n"),
+    "{text:?}"
+  );
+  assert!(text.ends_with("\r\n\r\nnext"), "{text:?}");
+  assert!(!text.contains("hello"));
+}

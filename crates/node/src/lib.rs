@@ -13,7 +13,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fasthttp_core::{wire, Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode};
+use fasthttp_core::{http_date, wire, Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode, REASON_PHRASES};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
@@ -30,6 +30,23 @@ macro_rules! export_wire {
 }
 
 fasthttp_core::with_wire_constants!(export_wire);
+
+/// The engine's reason phrases (`REASON_PHRASES`), one `"<code> <phrase>"`
+/// per entry: `src/response-head.ts` reads them once, at load.
+#[napi]
+pub fn reason_phrases() -> Vec<String> {
+  REASON_PHRASES
+    .iter()
+    .map(|(code, phrase)| format!("{code} {phrase}"))
+    .collect()
+}
+
+/// The `Date` header value for now, formatted by the engine's one formatter
+/// (`src/response-head.ts` asks at most once a second).
+#[napi]
+pub fn http_date_now() -> String {
+  String::from_utf8_lossy(&http_date(std::time::SystemTime::now())).into_owned()
+}
 
 /// The engine settings, already validated by `src/config.ts`.
 #[napi(object)]

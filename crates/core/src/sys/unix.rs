@@ -3,8 +3,6 @@
 
 use std::fs::File;
 use std::io;
-#[cfg(not(target_os = "linux"))]
-use std::io::Write;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, IntoRawFd};
 use std::time::Duration;
 
@@ -67,12 +65,9 @@ pub fn send_file_chunk(socket: &mut TcpStream, file: &File, offset: u64, chunk: 
 /// takes (what it does not take is read again next time).
 #[cfg(not(target_os = "linux"))]
 pub fn send_file_chunk(socket: &mut TcpStream, file: &File, offset: u64, chunk: usize) -> io::Result<usize> {
-  let mut buf = vec![0u8; chunk.min(64 * 1024)];
-  let read = std::os::unix::fs::FileExt::read_at(file, &mut buf, offset)?;
-  if read == 0 {
-    return Ok(0);
-  }
-  socket.write(&buf[..read])
+  super::send_read_piece(socket, chunk, |buf| {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+  })
 }
 
 /// Sleeps until the poll has events or `limit` passes, without taking the

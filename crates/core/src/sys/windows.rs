@@ -2,7 +2,7 @@
 //! sendfile to a mio socket; file answers are read and written in pieces.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 use std::os::windows::io::AsRawSocket;
 use std::time::Duration;
 
@@ -41,12 +41,9 @@ pub unsafe fn file_from_raw(_fd: i32) -> File {
 
 /// Reads a piece at the offset and writes what the socket takes.
 pub fn send_file_chunk(socket: &mut TcpStream, file: &File, offset: u64, chunk: usize) -> io::Result<usize> {
-  let mut buf = vec![0u8; chunk.min(64 * 1024)];
-  let read = std::os::windows::fs::FileExt::seek_read(file, &mut buf, offset)?;
-  if read == 0 {
-    return Ok(0);
-  }
-  socket.write(&buf[..read])
+  super::send_read_piece(socket, chunk, |buf| {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+  })
 }
 
 /// No sub-millisecond wait here: a quiet pull gives the turns back at once.
