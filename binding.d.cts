@@ -18,7 +18,7 @@ export declare class NativeServer {
    * made a ThreadsafeFunction only here, so a server that is never started
    * does not keep the process alive.
    */
-  start(onEvent: ((arg0: number, arg1?: Uint32Array | undefined | null, arg2?: Buffer | undefined | null, arg3?: string | undefined | null) => void)): number
+  start(onEvent: ((arg0: number, arg1: boolean, arg2?: string | undefined | null) => void)): number
   /** The number of I/O threads (each reports its own stop). */
   threadCount(): number
   /**
@@ -32,6 +32,13 @@ export declare class NativeServer {
    */
   respond(records: Uint8Array, batchDoneThread: number, externals?: Array<Uint8Array> | undefined | null, recordsLen?: number | undefined | null): boolean
   /**
+   * The batch an `onEvent(thread, false)` call announced (from `thread`'s
+   * queue), copied into the
+   * pull slab like `pull`'s (rows left over come with the next calls, see
+   * `pullPending`); null when none is queued.
+   */
+  take(thread: number, data: Uint8Array, dataAt: number, table: Uint32Array, tableAt: number): number | PulledBatch | null
+  /**
    * While JavaScript runs the turns: one non-blocking turn of the engine on
    * this thread (answers written, new requests read) and its batch; null
    * when none came (the turns then went back to the I/O thread).
@@ -44,7 +51,7 @@ export declare class NativeServer {
    * turn. A row too big for the room left comes as a batch of its own.
    */
   pull(data: Uint8Array, dataAt: number, table: Uint32Array, tableAt: number): number | PulledBatch | null
-  /** Whether rows of a pulled batch still wait for `pull`. */
+  /** Whether rows of a batch still wait for `take` or `pull`. */
   pullPending(): boolean
   /**
    * Graceful (`immediate` false): stop accepting, finish what is owed, stop.
@@ -53,7 +60,115 @@ export declare class NativeServer {
   shutdown(immediate: boolean): void
 }
 
-/** The engine settings, already validated by `index.ts`. */
+export declare const BODY_WINDOW: number
+
+export declare const CONTENT_TYPE_HTML: number
+
+export declare const CONTENT_TYPE_JSON: number
+
+export declare const CONTENT_TYPE_OCTET_STREAM: number
+
+export declare const CONTENT_TYPE_TEXT: number
+
+/**
+ * The engine's own defaults (`EngineConfig::default`), as the settings the
+ * constructor takes: the config test checks they agree with `DEFAULTS`.
+ */
+export declare function engineDefaults(): NativeConfig
+
+export declare const FIELD_BODY_LEN: number
+
+export declare const FIELD_BODY_START: number
+
+export declare const FIELD_CONN: number
+
+export declare const FIELD_DATA_LEN: number
+
+export declare const FIELD_DATA_START: number
+
+export declare const FIELD_FD: number
+
+export declare const FIELD_FLAGS: number
+
+export declare const FIELD_GENERATION: number
+
+export declare const FIELD_HEADERS_LEN: number
+
+export declare const FIELD_HEADERS_START: number
+
+export declare const FIELD_METHOD_LEN: number
+
+export declare const FIELD_METHOD_START: number
+
+export declare const FIELD_PATH_LEN: number
+
+export declare const FIELD_PATH_START: number
+
+export declare const FIELD_REMOTE_PORT: number
+
+export declare const FIELD_RESERVED: number
+
+export declare const FIELD_SEQ: number
+
+export declare const FIELD_VERSION_LEN: number
+
+export declare const FIELD_VERSION_START: number
+
+export declare const FILE_META_LEN: number
+
+export declare const FLAG_BODY_ABORTED: number
+
+export declare const FLAG_BODY_END: number
+
+export declare const FLAG_BODY_PIECE: number
+
+export declare const FLAG_BODY_STREAMED: number
+
+export declare const FLAG_CHUNKED: number
+
+export declare const FLAG_DRAINED: number
+
+export declare const FLAG_HEAD_METHOD: number
+
+export declare const FLAG_HTTP_1_0: number
+
+export declare const FLAG_KEEP_ALIVE: number
+
+export declare const FLAG_STREAM_CLOSED: number
+
+export declare const FLAG_TAKEN_OVER: number
+
+/**
+ * The `Date` header value for now, formatted by the engine's one formatter
+ * (`src/response-head.ts` asks at most once a second).
+ */
+export declare function httpDateNow(): string
+
+export declare const KIND_BODY: number
+
+export declare const KIND_BODY_CREDIT: number
+
+export declare const KIND_CLOSE: number
+
+export declare const KIND_CONTENT_TYPE_SHIFT: number
+
+export declare const KIND_EXTERNAL: number
+
+export declare const KIND_FILE: number
+
+export declare const KIND_MASK: number
+
+export declare const KIND_RAW: number
+
+export declare const KIND_STREAM: number
+
+export declare const KIND_STREAM_END: number
+
+export declare const KIND_TAKEOVER: number
+
+export declare const KIND_WANT_DRAIN: number
+
+/** The engine settings, already validated by `src/config.ts`. */
 export interface NativeConfig {
   host: string
   port: number
@@ -79,11 +194,21 @@ export interface NativeConfig {
   inlineTurns?: boolean
 }
 
-/** A batch taken by `pull`: the same table and data as an `onEvent` call. */
+/** A batch too big for the room left in a pull slab, handed out whole. */
 export interface PulledBatch {
   table: Uint32Array
   data: Buffer
 }
+
+/**
+ * The engine's reason phrases (`REASON_PHRASES`), one `"<code> <phrase>"`
+ * per entry: `src/response-head.ts` reads them once, at load.
+ */
+export declare function reasonPhrases(): Array<string>
+
+export declare const RECORD_HEADER_LEN: number
+
+export declare const REQUEST_FIELDS: number
 
 /**
  * The addresses of a connection's socket, `[peerIp, peerPort, localIp,
@@ -104,3 +229,5 @@ export declare function socketAddresses(fd: number): Array<string> | null
  * a stream is open, so an answer still pending asks this now and then.
  */
 export declare function socketPeerClosed(fd: number, remotePort: number): boolean | null
+
+export declare const STREAM_LOW_WATER: number

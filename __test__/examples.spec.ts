@@ -151,6 +151,12 @@ test('app: routes through fetch and http.request', async (t) => {
   t.is(nobody.status, 404)
   t.deepEqual(await nobody.json(), { error: 'user 99 not found' })
 
+  // A malformed percent-escape is the client's fault: 400, no stack trace.
+  const malformed = await fetch(`${base}/user/%E0`)
+  t.is(malformed.status, 400)
+  t.is(await malformed.text(), 'malformed percent-escape in the path\n')
+  t.is((await fetch(`${base}/user/1`)).status, 200, 'the server keeps serving')
+
   const created = await httpRequest(port, '/user', {
     method: 'POST',
     body: JSON.stringify({ name: 'Bob' }),

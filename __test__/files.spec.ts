@@ -49,10 +49,6 @@ function fileServer(extra: Record<string, unknown> = {}) {
   })
 }
 
-function openFds(): number {
-  return openFdCount()
-}
-
 /** Downloads `url` in a child process (so its buffers do not count in this
  *  process's RSS) and reports the status, two headers, the size and the hash. */
 function downloadInChild(url: string) {
@@ -132,7 +128,7 @@ test('missing files, directories and bad ranges get 404 / the user choice / 416,
 
 unixTest('no descriptor leaks: many file answers, clients that vanish mid-file, zero-length files', async (t) => {
   const { server, port } = await fileServer()
-  const before = openFds()
+  const before = openFdCount()
   for (let i = 0; i < 100; i++) {
     const res = await fetch(`http://127.0.0.1:${port}/${i % 2 ? 'hello' : 'empty'}`, { headers: { connection: 'close' } })
     await res.arrayBuffer()
@@ -149,10 +145,10 @@ unixTest('no descriptor leaks: many file answers, clients that vanish mid-file, 
     })
   }
   await server.handle().shutdown()
-  let after = openFds()
+  let after = openFdCount()
   for (let i = 0; i < 20 && after > before; i++) {
     await new Promise((r) => setTimeout(r, 100))
-    after = openFds()
+    after = openFdCount()
   }
   t.true(after <= before, `open descriptors ${before} → ${after}`)
 })

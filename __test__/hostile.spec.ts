@@ -17,28 +17,9 @@ import { createHash } from 'node:crypto'
 import { once } from 'node:events'
 import { Worker } from 'node:worker_threads'
 import type { HttpRequest } from '../index'
-import { openFdCount, parseOne, RawClient, serve, sleep, within } from './helpers'
+import { openFdCount, parseOne, RawClient, rss, serve, sleep, waitUntil, within } from './helpers'
 
 const MB = 1024 * 1024
-
-/** Open file descriptors of this process (the server's sockets and the test's). */
-function openFds(): number {
-  return openFdCount()
-}
-
-function rss(): number {
-  return process.memoryUsage().rss
-}
-
-/** Polls `check` every 20 ms until it is true or `ms` pass; returns its last value. */
-async function waitUntil(check: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() >= deadline) return false
-    await sleep(20)
-  }
-  return true
-}
 
 /** A RawClient closed at teardown. */
 async function client(t: ExecutionContext, port: number, options?: { noDelay?: boolean }): Promise<RawClient> {
@@ -487,14 +468,14 @@ test('a handler that never settles gets 503 after handlerTimeoutInSeconds: 1, an
   const { port } = await serve(t, { handler: (req) => `c ${req.url.slice(3)}` })
   await churnMany(port, 500, 50) // warm up pools and buffers
   await sleep(300)
-  const fdStart = openFds()
+  const fdStart = openFdCount()
   await churnMany(port, 10_000, 50)
   const rssFirstHalf = rss()
   await churnMany(port, 10_000, 50)
   const rssSecondHalf = rss()
   // Lingering closes finish within a couple of seconds.
-  await waitUntil(() => Math.abs(openFds() - fdStart) <= 5, 2000)
-  const fdEnd = openFds()
+  await waitUntil(() => Math.abs(openFdCount() - fdStart) <= 5, 2000)
+  const fdEnd = openFdCount()
   t.log(`fds ${fdStart} → ${fdEnd}; RSS after 10k ${Math.round(rssFirstHalf / MB)} MB, after 20k ${Math.round(rssSecondHalf / MB)} MB`)
   t.true(Math.abs(fdEnd - fdStart) <= 5, `open fds went from ${fdStart} to ${fdEnd}`)
   t.true(rssSecondHalf - rssFirstHalf < 48 * MB, `RSS grew by ${Math.round((rssSecondHalf - rssFirstHalf) / MB)} MB over the second 10,000`)

@@ -1,9 +1,7 @@
 // Streamed answers: `{ status, headers, body: asyncIterable | ReadableStream }`.
 import test from 'ava'
 import net from 'node:net'
-import { dechunk, rawExchange, splitResponses, startServer, within } from './helpers'
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+import { dechunk, rawExchange, sleep, splitResponses, startServer, within } from './helpers'
 
 async function* pieces(texts: string[], delayMs = 0) {
   for (const text of texts) {

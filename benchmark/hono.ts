@@ -19,10 +19,11 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { loadGenArg, numberArg, pickByName } from './lib/args'
+import { LOAD_DEFAULTS, loadFlag, parseFlags, pickByName, type LoadOptions } from './lib/args'
 import { runLoad, wrkVersion, type LoadGenName, type LoadResult } from './lib/loadgen'
-import { clkTck, cpuSeconds, cpuTicks, machineBusy } from './lib/proc'
-import { SERVERS_DIR, killAllStarted, rawRequest, startServer } from './lib/servers'
+import { cpuSeconds, cpuTicks, machineBusy, othersPct } from './lib/proc'
+import { DISTURBED_PCT, fasthttpVersion, gitCommit, int, median, ms, packageVersion, resultsFile } from './lib/report'
+import { SERVERS_DIR, killAllStarted, runDriver, rawRequest, startServer } from './lib/servers'
 
 const ROOT = path.join(__dirname, '..')
 
@@ -82,55 +83,32 @@ const HELP = `Usage: npm run bench:hono -- [options]
   --quiet-wait S      before each run, wait up to S seconds for the machine to be idle (default 60; 0: do not wait)
   --out FILE          report file (default benchmark/results/<date>-hono.md)`
 
-interface Options {
-  durationS: number
-  warmupS: number
-  rounds: number
+interface Options extends LoadOptions {
   connections: number
   scenarios: Scenario[]
   servers: HonoServer[]
-  loadgen: LoadGenName | undefined
-  pin: boolean
   quietWaitS: number
-  out: string | undefined
 }
 
 function parseArgs(argv: string[]): Options {
   const opts: Options = {
-    durationS: 5,
-    warmupS: 1,
-    rounds: 2,
+    ...LOAD_DEFAULTS,
     connections: 64,
     scenarios: SCENARIOS,
     servers: HONO_SERVERS.filter((s) => s.name !== 'fasthttp-native'),
-    loadgen: undefined,
-    pin: true,
     quietWaitS: 60,
-    out: undefined,
   }
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2) as [string, string | undefined]
-    const value = (): string => {
-      const v = inline ?? argv[++i]
-      if (v === undefined) throw new Error(`${flag} needs a value`)
-      return v
-    }
-    const number = (min: number): number => numberArg(value(), flag, min)
+  parseFlags(argv, HELP, (flag, arg) => {
+    if (loadFlag(opts, flag, arg)) return true
     switch (flag) {
-      case '--duration': opts.durationS = number(1); break
-      case '--warmup': opts.warmupS = number(0); break
-      case '--rounds': opts.rounds = Math.round(number(1)); break
-      case '--connections': opts.connections = Math.round(number(1)); break
-      case '--scenarios': opts.scenarios = pickByName(SCENARIOS, value(), flag); break
-      case '--servers': opts.servers = pickByName(HONO_SERVERS, value(), flag); break
-      case '--loadgen': opts.loadgen = loadGenArg(value()); break
-      case '--no-pin': opts.pin = false; break
-      case '--quiet-wait': opts.quietWaitS = number(0); break
-      case '--out': opts.out = value(); break
-      case '--help': case '-h': console.log(HELP); return process.exit(0)
-      default: throw new Error(`unknown option ${argv[i]}\n\n${HELP}`)
+      case '--connections': opts.connections = Math.round(arg.number(1)); break
+      case '--scenarios': opts.scenarios = pickByName(SCENARIOS, arg.value(), flag); break
+      case '--servers': opts.servers = pickByName(HONO_SERVERS, arg.value(), flag); break
+      case '--quiet-wait': opts.quietWaitS = arg.number(0); break
+      default: return false
     }
-  }
+    return true
+  })
   return opts
 }
 
@@ -228,15 +206,10 @@ async function measure(server: HonoServer, scenario: Scenario, opts: Options, ge
     const result = await load(gen, scenario, running.port, opts, opts.durationS, cpus.client)
     const cpu = cpuSeconds(running.pid) - before
     const ticksAfter = cpus.server === undefined ? undefined : cpuTicks(cpus.server)
-    // What else ran on the server's CPU meanwhile: its busy time minus the server's own.
-    let othersPct = Number.NaN
-    if (ticksBefore && ticksAfter && ticksAfter.total > ticksBefore.total) {
-      othersPct = Math.max(0, ((ticksAfter.busy - ticksBefore.busy) / clkTck() - cpu) / ((ticksAfter.total - ticksBefore.total) / clkTck())) * 100
-    }
     if (running.exited()) throw new Error(`the server exited during the run\n${running.stderr().trim()}`)
     if (result.requests === 0) throw new Error(`no request completed (${result.errorDetail || 'no errors reported'})`)
     return {
-      othersPct,
+      othersPct: othersPct(ticksBefore, ticksAfter, cpu),
       rps: result.requests / result.durationS,
       p50Ms: result.p50Ms,
       p99Ms: result.p99Ms,
@@ -249,9 +222,6 @@ async function measure(server: HonoServer, scenario: Scenario, opts: Options, ge
   }
 }
 
-/** Above this share of the server's CPU taken by other work, a run is marked disturbed. */
-const DISTURBED_PCT = 15
-
 /** Waits (at most `maxS`) until under 10% of all CPUs are busy; returns the last share seen. */
 async function waitQuiet(maxS: number): Promise<number> {
   const deadline = Date.now() + maxS * 1000
@@ -259,40 +229,6 @@ async function waitQuiet(maxS: number): Promise<number> {
     const busy = await machineBusy(500)
     if (busy < 0.1 || Date.now() >= deadline) return busy
   }
-}
-
-const median = (xs: number[]): number => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (s.length === 0) return Number.NaN
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–')
-const ms = (n: number): string => (!Number.isFinite(n) ? '–' : n < 10 ? `${n.toFixed(2)} ms` : `${n.toFixed(1)} ms`)
-
-function version(pkg: string): string {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version
-  } catch {
-    return '?'
-  }
-}
-
-function gitCommit(): string {
-  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' })
-  if (head.status !== 0) return '?'
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' })
-  return `${head.stdout.trim()}${dirty.stdout?.trim() ? ' (with local changes)' : ''}`
-}
-
-function reportFile(explicit: string | undefined): string {
-  if (explicit) return path.resolve(explicit)
-  const d = new Date()
-  const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
-  const dir = path.join(__dirname, 'results')
-  let file = path.join(dir, `${date}-hono.md`)
-  for (let n = 2; fs.existsSync(file); n++) file = path.join(dir, `${date}-hono-${n}.md`)
-  return file
 }
 
 async function main(): Promise<void> {
@@ -305,7 +241,7 @@ async function main(): Promise<void> {
   if (gen === 'wrk' && !wrk) throw new Error('--loadgen wrk: wrk is not installed')
   const pin = opts.pin && spawnSync('taskset', ['-c', '0', 'true']).status === 0 && os.cpus().length >= 2
   const cpus = pin ? { server: 0, client: 1 } : {}
-  const genLabel = gen === 'wrk' ? `${wrk} (1 thread)` : `autocannon ${version('autocannon')} (its own process)`
+  const genLabel = gen === 'wrk' ? `${wrk} (1 thread)` : `autocannon ${packageVersion('autocannon')} (its own process)`
   const notes: string[] = []
   const built = path.join(ROOT, 'fetch.js')
   if (!fs.existsSync(built)) notes.push('fetch.js is not built: the fasthttp server compiled fetch.ts with tsx')
@@ -367,7 +303,7 @@ async function main(): Promise<void> {
   const doc =
     `# Hono on fasthttp vs @hono/node-server, ${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC\n\n` +
     `- command: \`${command}\` (${minutes} min)\n` +
-    `- fasthttp ${version('..')} at ${gitCommit()}; hono ${version('hono')}; @hono/node-server ${version('@hono/node-server')}; Node.js ${process.version}\n` +
+    `- fasthttp ${fasthttpVersion()} at ${gitCommit()}; hono ${packageVersion('hono')}; @hono/node-server ${packageVersion('@hono/node-server')}; Node.js ${process.version}\n` +
     `- machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Linux ${os.release()}${glibc ? `, glibc ${glibc}` : ''}\n` +
     `- load generator: ${genLabel}, ${opts.connections} keep-alive connections; ${pin ? 'server on CPU 0, load generator on CPU 1 (taskset)' : 'not pinned'}\n` +
     `- each run: a fresh server process, ${opts.warmupS} s warm-up, ${opts.durationS} s measured; ${opts.rounds} round(s), server order alternating; req/s, p50 and p99 are medians over rounds (each round's req/s in parentheses)\n` +
@@ -375,22 +311,10 @@ async function main(): Promise<void> {
     `- machine load: ${busyBefore}% of all CPUs busy just before the runs, ${busyAfter}% just after${Math.max(busyBefore, busyAfter) > 10 ? ' (**other processes were running: figures are noisy**)' : ''}${opts.quietWaitS > 0 ? `; each run waited (up to ${opts.quietWaitS} s) for an idle machine` : ''}\n` +
     notes.map((note) => `- ${note}\n`).join('') +
     `\n${lines.join('\n')}\n`
-  const out = reportFile(opts.out)
+  const out = resultsFile(opts.out, 'hono')
   fs.mkdirSync(path.dirname(out), { recursive: true })
   fs.writeFileSync(out, doc)
   console.log(`\n${doc}\nwritten to ${path.relative(process.cwd(), out)}`)
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAllStarted()
-    process.exit(130)
-  })
-}
-process.on('exit', killAllStarted)
-
-main().catch((error) => {
-  console.error(`bench:hono: ${(error as Error).message}`)
-  killAllStarted()
-  process.exit(1)
-})
+runDriver('bench:hono', main)

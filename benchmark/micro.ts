@@ -18,10 +18,13 @@ import http from 'node:http'
 import net from 'node:net'
 import { once } from 'node:events'
 import { HttpRequest, newServer, type HandlerResult, type Server } from '../index'
+import { Dispatch } from '../src/dispatch'
+import {
+  FIELD_BODY_LEN, FIELD_BODY_START, FIELD_CONN, FIELD_DATA_LEN, FIELD_DATA_START, FIELD_FD, FIELD_FLAGS, FIELD_GENERATION,
+  FIELD_HEADERS_LEN, FIELD_HEADERS_START, FIELD_METHOD_LEN, FIELD_METHOD_START, FIELD_PATH_LEN, FIELD_PATH_START,
+  FIELD_REMOTE_PORT, FIELD_SEQ, FIELD_VERSION_LEN, FIELD_VERSION_START, FLAG_KEEP_ALIVE, REQUEST_FIELDS,
+} from '../src/wire'
 
-/** Words per request in the batch table (crates/core/src/batch.rs). */
-const REQUEST_FIELDS = 19
-const FLAG_KEEP_ALIVE = 1
 /** Requests per synthetic batch: a busy reactor turn with 64 connections. */
 const BATCH = 32
 
@@ -54,7 +57,6 @@ function bigHead(): string {
 }
 const BIG_HEAD = bigHead()
 
-/** A batch as the engine lays it out: one data buffer, one offset table. */
 /** A synthetic batch as the store HttpRequest views (a batch of its own). */
 function storeOf(batch: { data: Buffer; table: Uint32Array }): ConstructorParameters<typeof HttpRequest>[0] {
   return { ...batch, userData: undefined, pullSlab: false }
@@ -71,33 +73,26 @@ function syntheticBatch(head: string, count: number): { data: Buffer; table: Uin
   for (let i = 0; i < count; i++) {
     one.copy(data, i * one.length)
     const row = i * REQUEST_FIELDS
-    table.set(
-      [
-        i, // conn
-        1, // generation
-        0, // seq
-        100 + i, // fd
-        FLAG_KEEP_ALIVE,
-        i * one.length, // data start
-        one.length, // data len
-        0, method.length,
-        method.length + 1, target.length,
-        method.length + target.length + 2, version.length,
-        headersStart, headersEnd - headersStart,
-        one.length, 0, // body: empty, after the head
-        40000 + i, // remote port
-        0,
-      ],
-      row,
-    )
+    table[row + FIELD_CONN] = i
+    table[row + FIELD_GENERATION] = 1
+    table[row + FIELD_SEQ] = 0
+    table[row + FIELD_FD] = 100 + i
+    table[row + FIELD_FLAGS] = FLAG_KEEP_ALIVE
+    table[row + FIELD_DATA_START] = i * one.length
+    table[row + FIELD_DATA_LEN] = one.length
+    table[row + FIELD_METHOD_START] = 0
+    table[row + FIELD_METHOD_LEN] = method.length
+    table[row + FIELD_PATH_START] = method.length + 1
+    table[row + FIELD_PATH_LEN] = target.length
+    table[row + FIELD_VERSION_START] = method.length + target.length + 2
+    table[row + FIELD_VERSION_LEN] = version.length
+    table[row + FIELD_HEADERS_START] = headersStart
+    table[row + FIELD_HEADERS_LEN] = headersEnd - headersStart
+    table[row + FIELD_BODY_START] = one.length // body: empty, after the head
+    table[row + FIELD_BODY_LEN] = 0
+    table[row + FIELD_REMOTE_PORT] = 40000 + i
   }
   return { data, table }
-}
-
-/** The server internals the encoding benchmarks drive (private in index.ts). */
-interface ServerInternals {
-  writer: { result(req: HttpRequest, result: HandlerResult, close: boolean): void; length: number; take(): Buffer; takeExternals(): unknown }
-  onEvent(thread: number, table?: Uint32Array | null, data?: Buffer | null): void
 }
 
 /** Reads back-to-back HTTP/1.1 responses (Content-Length framed) from a socket. */
@@ -203,7 +198,8 @@ export async function runMicro({ time = 500, log = console.log }: MicroOptions =
 
   // --- answer encoding, each handler result form ---------------------------------
   const encoder = newServer({ port: 0, host: '127.0.0.1', handler: () => 'Hello, World!' })
-  const internals = encoder as unknown as ServerInternals
+  // The server's dispatcher (src/dispatch.ts), driven directly: encoding and the batch callback.
+  const internals = new Dispatch(encoder.config, encoder.native, () => {})
   const requests = Array.from({ length: BATCH }, (_, i) => new HttpRequest(storeOf(small), i * REQUEST_FIELDS))
   const hello = 'Hello, World!'
   const helloBytes = Buffer.from(hello)
@@ -230,7 +226,7 @@ export async function runMicro({ time = 500, log = console.log }: MicroOptions =
 
   // --- a whole batch through the server's callback (not started: respond is a no-op crossing)
   add(`batch callback: ${BATCH} requests (views + handler + encode + respond)`, BATCH, () => {
-    internals.onEvent(0, small.table, small.data)
+    internals.handleBatch(0, small.table, small.data)
   })
 
   // --- round trips through a loopback socket ---------------------------------------

@@ -16,12 +16,15 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { runLoad, wrkVersion, type LoadGenName, type LoadResult } from './lib/loadgen'
-import { clkTck, cpuSeconds, cpuTicks, machineBusy, peakRssMiB } from './lib/proc'
-import { loadGenArg, numberArg, pickByName } from './lib/args'
-import { SERVERS, checkRoutes, killAllStarted, startServer, type ServerSpec } from './lib/servers'
+import { cpuSeconds, cpuTicks, machineBusy, othersPct, peakRssMiB } from './lib/proc'
+import { LOAD_DEFAULTS, loadFlag, parseFlags, pickByName, type LoadOptions } from './lib/args'
+import { SERVERS, checkRoutes, killAllStarted, runDriver, startServer, type ServerSpec } from './lib/servers'
+import { GARBAGE_SERVERS, garbageTable, measureGarbage } from './garbage'
 import { runIdleMemory } from './idle-memory'
+import { runLatency } from './latency'
 import { runMicro } from './micro'
 import { runNodeCompat } from './node-compat'
+import { DISTURBED_PCT, fasthttpVersion, fixed, gitCommit, int, median, ms, packageVersion, resultsFile } from './lib/report'
 
 /** The engine's own hot paths (crates/core/benches/hot_paths.rs), without Node. */
 function rustHotPaths(timeMs: number): string {
@@ -66,71 +69,46 @@ const HELP = `Usage: npm run bench -- [options]
   --loadgen NAME      wrk or autocannon (default: wrk when installed)
   --no-micro          skip the micro-benchmarks
   --no-node-compat    skip the node-compat section (fasthttp/node vs node:http: bare, Fastify, Koa, Express)
+  --no-latency        skip the latency scenarios (fixed rate, cold start, fairness)
   --micro             run only the micro-benchmarks
   --micro-time MS     time per micro-benchmark task (default 500)
   --no-pin            do not pin server / load generator to CPUs 0 / 1
   --out FILE          results file (default benchmark/results/<date>.md)
   --help              this text`
 
-interface Options {
-  durationS: number
-  warmupS: number
-  rounds: number
+interface Options extends LoadOptions {
   scenarios: Scenario[]
   servers: ServerSpec[]
-  loadgen: LoadGenName | undefined
   micro: 'no' | 'also' | 'only'
   microTimeMs: number
   nodeCompat: boolean
-  pin: boolean
-  out: string | undefined
+  latency: boolean
 }
 
 function parseArgs(argv: string[]): Options {
   const opts: Options = {
-    durationS: 5,
-    warmupS: 1,
-    rounds: 2,
+    ...LOAD_DEFAULTS,
     scenarios: SCENARIOS,
     servers: SERVERS.filter((s) => !s.optIn),
-    loadgen: undefined,
     micro: 'also',
     microTimeMs: 500,
     nodeCompat: true,
-    pin: true,
-    out: undefined,
+    latency: true,
   }
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1]
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`)
-    return v
-  }
-  const number = (i: number, flag: string, min: number): number => numberArg(value(i, flag), flag, min)
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    let [flag, inline] = arg.split('=', 2) as [string, string | undefined]
-    if (inline !== undefined) {
-      argv.splice(i + 1, 0, inline)
-    } else {
-      flag = arg
-    }
+  parseFlags(argv, HELP, (flag, arg) => {
+    if (loadFlag(opts, flag, arg)) return true
     switch (flag) {
-      case '--duration': opts.durationS = number(i++, flag, 1); break
-      case '--warmup': opts.warmupS = number(i++, flag, 0); break
-      case '--rounds': opts.rounds = Math.round(number(i++, flag, 1)); break
-      case '--scenarios': opts.scenarios = pickByName(SCENARIOS, value(i++, flag), flag); break
-      case '--servers': opts.servers = pickByName(SERVERS, value(i++, flag), flag); break
-      case '--loadgen': opts.loadgen = loadGenArg(value(i++, flag)); break
+      case '--scenarios': opts.scenarios = pickByName(SCENARIOS, arg.value(), flag); break
+      case '--servers': opts.servers = pickByName(SERVERS, arg.value(), flag); break
       case '--micro': opts.micro = 'only'; break
       case '--no-micro': opts.micro = 'no'; break
       case '--no-node-compat': opts.nodeCompat = false; break
-      case '--micro-time': opts.microTimeMs = number(i++, flag, 10); break
-      case '--no-pin': opts.pin = false; break
-      case '--out': opts.out = value(i++, flag); break
-      case '--help': case '-h': console.log(HELP); return process.exit(0)
-      default: throw new Error(`unknown option ${arg}\n\n${HELP}`)
+      case '--no-latency': opts.latency = false; break
+      case '--micro-time': opts.microTimeMs = arg.number(10); break
+      default: return false
     }
-  }
+    return true
+  })
   return opts
 }
 
@@ -149,8 +127,6 @@ interface RunResult {
   othersPct: number
 }
 
-/** Above this share of the server's CPU used by other work, a run is flagged as disturbed. */
-const DISTURBED_PCT = 15
 /** A disturbed run is measured again (a fresh server) up to this many times. */
 const DISTURBED_RETRIES = 2
 
@@ -170,50 +146,6 @@ async function measureUndisturbed(tag: string, ...args: Parameters<typeof measur
 }
 
 type Cell = { ok: RunResult[]; failures: string[] }
-
-const median = (xs: number[]): number => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (s.length === 0) return Number.NaN
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-
-const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–')
-const fixed = (n: number, digits: number): string => (Number.isFinite(n) ? n.toFixed(digits) : '–')
-const ms = (n: number): string => (!Number.isFinite(n) ? '–' : n < 10 ? `${n.toFixed(2)} ms` : `${n.toFixed(1)} ms`)
-
-function packageVersion(name: string): string {
-  try {
-    return (JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version
-  } catch {
-    try {
-      // packages whose `exports` hide package.json
-      let dir = path.dirname(require.resolve(name))
-      while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir)
-      return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version
-    } catch {
-      return '?'
-    }
-  }
-}
-
-function gitCommit(): string {
-  const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' })
-  if (r.status !== 0) return '?'
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: path.join(__dirname, '..'), encoding: 'utf8' })
-  return `${r.stdout.trim()}${dirty.stdout?.trim() ? ' (with local changes)' : ''}`
-}
-
-function resultsFile(explicit: string | undefined): string {
-  if (explicit) return path.resolve(explicit)
-  const dir = path.join(__dirname, 'results')
-  fs.mkdirSync(dir, { recursive: true })
-  const d = new Date()
-  const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
-  let file = path.join(dir, `${date}.md`)
-  for (let n = 2; fs.existsSync(file); n++) file = path.join(dir, `${date}-${n}.md`)
-  return file
-}
 
 async function measure(
   spec: ServerSpec & { argv: string[]; env: Record<string, string> },
@@ -235,14 +167,8 @@ async function measure(
     if (server.exited()) throw new Error(`the server exited during the run\n${server.stderr().trim()}`)
     if (result.requests === 0) throw new Error(`no request completed (${result.errorDetail || 'no errors reported'})`)
     const cpu = after - before
-    // What else ran on the server's CPU meanwhile (other processes, or interrupts):
-    // the CPU's busy time minus the server's own.
-    let othersPct = Number.NaN
-    if (cpu0Before && cpu0After && cpu0After.total > cpu0Before.total) {
-      othersPct = Math.max(0, ((cpu0After.busy - cpu0Before.busy) / clkTck() - cpu) / ((cpu0After.total - cpu0Before.total) / clkTck())) * 100
-    }
     return {
-      othersPct,
+      othersPct: othersPct(cpu0Before, cpu0After, cpu),
       rps: result.requests / result.durationS,
       p50Ms: result.p50Ms,
       p99Ms: result.p99Ms,
@@ -346,7 +272,7 @@ async function main(): Promise<void> {
       try {
         const server = await startServer(prepared.argv, prepared.env, pin ? 0 : undefined)
         try {
-          const hello = await checkRoutes(server.port)
+          const hello = await checkRoutes(server.port, spec.scenarios !== undefined)
           responseSizes.push(`${spec.label} ${hello.bytes} B (${hello.head.split('\r\n').slice(1).map((h) => h.split(':')[0]).join(', ')})`)
         } finally {
           await server.stop()
@@ -363,7 +289,8 @@ async function main(): Promise<void> {
 
     const busyBefore = Math.round((await machineBusy(1000)) * 100)
     if (busyBefore > 10) console.log(`warning: ${busyBefore}% of the CPUs are busy before starting: other processes will disturb the figures`)
-    const total = opts.rounds * opts.scenarios.length * ready.length
+    const serves = (spec: ServerSpec, scenario: Scenario) => !spec.scenarios || spec.scenarios.includes(scenario.name)
+    const total = opts.rounds * opts.scenarios.reduce((sum, scenario) => sum + ready.filter((spec) => serves(spec, scenario)).length, 0)
     const estimate = total * (opts.durationS + opts.warmupS + 0.5)
     console.log(`${total} runs of ${opts.warmupS} s warm-up + ${opts.durationS} s, about ${Math.ceil(estimate / 60)} min`)
     const cells = new Map<string, Cell>()
@@ -372,6 +299,7 @@ async function main(): Promise<void> {
       const order = round % 2 === 1 ? ready : [...ready].reverse()
       for (const scenario of opts.scenarios) {
         for (const spec of order) {
+          if (!serves(spec, scenario)) continue
           n++
           const key = `${scenario.name}/${spec.name}`
           const cell = cells.get(key) ?? { ok: [], failures: [] }
@@ -417,6 +345,13 @@ async function main(): Promise<void> {
     console.log(`\n${load}`)
   }
 
+  if (opts.micro !== 'only' && opts.latency) {
+    const latencyServers = opts.servers.filter((s) => ['fasthttp', 'uws', 'bun', 'node'].includes(s.name))
+    const latency = await runLatency(latencyServers, opts.durationS)
+    sections.push(latency)
+    console.log(`\n${latency}`)
+  }
+
   if (opts.micro !== 'only' && opts.nodeCompat) {
     const { markdown } = await runNodeCompat({ durationS: opts.durationS, warmupS: opts.warmupS, rounds: opts.rounds, apps: ['bare', 'fastify', 'koa', 'express'], pin: opts.pin, loadgen: opts.loadgen })
     const section = `## node-compat: the same app on fasthttp/node and on node:http\n\n${markdown}`
@@ -429,6 +364,20 @@ async function main(): Promise<void> {
     const idle = `## Idle connections (VmRSS, not pinned)\n\n${markdown}\n`
     sections.push(idle)
     console.log(`\n${idle}`)
+    if (wrkVersion()) {
+      const wanted = new Set(opts.servers.map((s) => s.name))
+      const results = []
+      for (const server of GARBAGE_SERVERS.filter((g) => wanted.has(g.name) || (g.name === 'fetch' && wanted.has('fasthttp')))) {
+        try {
+          results.push(await measureGarbage(server, opts.durationS, opts.warmupS))
+        } catch (error) {
+          console.log(`garbage: ${server.label}: ${(error as Error).message.split('\n')[0]}`)
+        }
+      }
+      const garbage = `## JavaScript garbage per request (keep-alive, 64 connections, V8's --trace-gc-nvp; benchmark/garbage.ts)\n\n${garbageTable(results)}\n`
+      sections.push(garbage)
+      console.log(`\n${garbage}`)
+    }
   }
 
   if (opts.micro !== 'no') {
@@ -444,23 +393,11 @@ async function main(): Promise<void> {
   const minutes = ((Date.now() - started) / 60_000).toFixed(1)
   const doc =
     `# fasthttp benchmark, ${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC\n\n` +
-    `- command: \`${command}\` (${minutes} min)\n- fasthttp: ${(JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version} at ${gitCommit()}\n- machine: ${machine}\n\n` +
+    `- command: \`${command}\` (${minutes} min)\n- fasthttp: ${fasthttpVersion()} at ${gitCommit()}\n- machine: ${machine}\n\n` +
     sections.join('\n')
   fs.mkdirSync(path.dirname(outFile), { recursive: true })
   fs.writeFileSync(outFile, doc)
   console.log(`written to ${path.relative(process.cwd(), outFile)} (${minutes} min)`)
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    killAllStarted()
-    process.exit(130)
-  })
-}
-process.on('exit', killAllStarted)
-
-main().catch((error) => {
-  console.error(`bench: ${(error as Error).message}`)
-  killAllStarted()
-  process.exit(1)
-})
+runDriver('bench', main)

@@ -71,3 +71,17 @@ export function cpuTicks(cpu: number): { busy: number; total: number } | undefin
     return undefined
   }
 }
+
+/**
+ * What else ran on a CPU between two `cpuTicks` readings (other processes,
+ * or interrupts), in % of that CPU: its busy time minus the `serverCpuS`
+ * seconds the server itself used. NaN when the CPU could not be read.
+ */
+export function othersPct(
+  before: { busy: number; total: number } | undefined,
+  after: { busy: number; total: number } | undefined,
+  serverCpuS: number,
+): number {
+  if (!before || !after || after.total <= before.total) return Number.NaN
+  return Math.max(0, ((after.busy - before.busy) / clkTck() - serverCpuS) / ((after.total - before.total) / clkTck())) * 100
+}

@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { prepareUws } from '../uws-shim/setup'
 
@@ -15,6 +16,8 @@ export interface ServerSpec {
   label: string
   /** Only run when asked for by name (`--servers`): variants for A/B comparisons. */
   optIn?: boolean
+  /** The scenarios it can serve, when not all (it then only answers `GET /`). */
+  scenarios?: string[]
   /** Resolves the command line and environment, or says why the peer cannot run here. */
   prepare(): { ok: true; argv: string[]; env: Record<string, string>; note?: string } | { ok: false; reason: string }
 }
@@ -96,6 +99,19 @@ export const SERVERS: ServerSpec[] = [
     },
   },
   {
+    // The floor: a bare C epoll responder that only finds each request's end
+    // and writes canned answers (benchmark/floor/floor.c). Keep-alive and
+    // pipelined GETs only: it reads no bodies and never closes.
+    name: 'floor',
+    label: 'C epoll floor',
+    optIn: true,
+    scenarios: ['keepalive', 'pipelined', 'conn1000'],
+    prepare: () => {
+      const built = buildFloor()
+      return built.ok ? { ok: true, argv: [built.binary], env: {}, note: 'no parsing, canned answers' } : built
+    },
+  },
+  {
     // V's `fasthttp` module (vlib/fasthttp: epoll, one SO_REUSEPORT listener
     // and worker thread per CPU), a native binary built by hand from
     // benchmark/v/main.v; see benchmark/v/README.md.
@@ -109,6 +125,16 @@ export const SERVERS: ServerSpec[] = [
     },
   },
 ]
+
+/** Compiles benchmark/floor/floor.c (`cc -O2`) into the temp directory when it is missing or older than its source. */
+function buildFloor(): { ok: true; binary: string } | { ok: false; reason: string } {
+  const source = path.join(__dirname, '..', 'floor', 'floor.c')
+  const binary = path.join(os.tmpdir(), 'fasthttp-bench-floor')
+  if (fs.existsSync(binary) && fs.statSync(binary).mtimeMs >= fs.statSync(source).mtimeMs) return { ok: true, binary }
+  const cc = spawnSync('cc', ['-O2', '-o', binary, source], { encoding: 'utf8', timeout: 60_000 })
+  if (cc.status !== 0) return { ok: false, reason: `cc could not build the floor: ${(cc.stderr || cc.error?.message || '').trim()}` }
+  return { ok: true, binary }
+}
 
 export interface RunningServer {
   pid: number
@@ -244,11 +270,12 @@ export function rawRequest(port: number, request: string | Buffer, timeoutMs = 5
 }
 
 /** Checks a started server answers every route the scenarios use; returns the `GET /` response. */
-export async function checkRoutes(port: number): Promise<RawResponse> {
+export async function checkRoutes(port: number, helloOnly = false): Promise<RawResponse> {
   const host = `Host: 127.0.0.1:${port}\r\n`
   const hello = await rawRequest(port, `GET / HTTP/1.1\r\n${host}\r\n`)
   if (hello.status !== 200 || hello.body.toString() !== 'Hello, World!') throw new Error(`GET / answered ${hello.status} ${JSON.stringify(hello.body.toString().slice(0, 40))}`)
   if (!/content-type:\s*text\/plain/i.test(hello.head)) throw new Error('GET / is not text/plain')
+  if (helloOnly) return hello
   const body = 'a'.repeat(4096)
   const post = await rawRequest(port, `POST /post HTTP/1.1\r\n${host}Content-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
   if (post.status !== 200 || post.body.toString() !== 'Hello, World!') throw new Error(`POST /post answered ${post.status}`)
@@ -257,4 +284,20 @@ export async function checkRoutes(port: number): Promise<RawResponse> {
   const asyncHello = await rawRequest(port, `GET /async HTTP/1.1\r\n${host}\r\n`)
   if (asyncHello.status !== 200 || asyncHello.body.toString() !== 'Hello, World!') throw new Error(`GET /async answered ${asyncHello.status}`)
   return hello
+}
+
+/** Runs a benchmark driver's `main`; the servers it started are killed on exit, on Ctrl-C and on failure. */
+export function runDriver(name: string, main: () => Promise<void>): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      killAllStarted()
+      process.exit(130)
+    })
+  }
+  process.on('exit', killAllStarted)
+  main().catch((error) => {
+    console.error(`${name}: ${(error as Error).message}`)
+    killAllStarted()
+    process.exit(1)
+  })
 }

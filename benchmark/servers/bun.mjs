@@ -1,7 +1,7 @@
 // Bun.serve, run by the `bun` binary of the `bun` npm package. A fetch
 // handler (not a static `routes` Response) so that, like every other peer,
 // JavaScript runs for each request.
-import { HELLO, BIG, TEXT_PLAIN, announce, listenHost } from './common.mjs'
+import { HELLO, BIG, TEXT_PLAIN, announce, listenHost, slow } from './common.mjs'
 
 const BIG_HEADERS = { 'Content-Type': TEXT_PLAIN }
 
@@ -28,6 +28,8 @@ const server = Bun.serve({
         return new Response(BIG, { headers: BIG_HEADERS })
       case '/async':
         return asyncHello()
+      case '/slow5':
+        return slow().then(() => new Response(HELLO))
       default:
         return new Response('not found', { status: 404 })
     }

@@ -9,6 +9,10 @@ export const HELLO = 'Hello, World!'
 export const BIG = Buffer.alloc(64 * 1024, 'x')
 export const TEXT_PLAIN = 'text/plain; charset=utf-8'
 
+/** For the fairness scenario: `GET /slow5` answers after a 5 ms wait. */
+export const SLOW_MS = 5
+export const slow = () => new Promise((resolve) => setTimeout(resolve, SLOW_MS))
+
 export function announce(port) {
   process.stdout.write(`port=${port}\n`)
 }

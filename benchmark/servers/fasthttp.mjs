@@ -1,7 +1,7 @@
 // fasthttp (this package), through its public API: handlers return a body
 // (string or bytes) that the engine wraps in `200 OK`.
 import { createRequire } from 'node:module'
-import { HELLO, BIG, announce, listenHost } from './common.mjs'
+import { HELLO, BIG, announce, listenHost, slow } from './common.mjs'
 
 const require = createRequire(import.meta.url)
 const { newServer } = require('../../index.js')
@@ -22,6 +22,8 @@ function handler(req) {
       return BIG
     case '/async':
       return asyncHello()
+    case '/slow5':
+      return slow().then(() => HELLO)
     default:
       return { status: 404, body: 'not found' }
   }

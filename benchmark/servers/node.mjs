@@ -1,6 +1,6 @@
 // node:http, the baseline every Node.js user has.
 import http from 'node:http'
-import { HELLO, BIG, TEXT_PLAIN, announce, listenHost } from './common.mjs'
+import { HELLO, BIG, TEXT_PLAIN, announce, listenHost, slow } from './common.mjs'
 
 const HELLO_HEADERS = { 'Content-Type': TEXT_PLAIN, 'Content-Length': String(Buffer.byteLength(HELLO)) }
 const BIG_HEADERS = { 'Content-Type': TEXT_PLAIN, 'Content-Length': String(BIG.length) }
@@ -31,6 +31,9 @@ const server = http.createServer((req, res) => {
       return
     case '/async':
       asyncHello(res)
+      return
+    case '/slow5':
+      slow().then(() => hello(res))
       return
     default:
       res.writeHead(404, { 'Content-Type': TEXT_PLAIN })

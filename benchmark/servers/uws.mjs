@@ -2,7 +2,7 @@
 // prebuilt binary needs, the runner passes FASTHTTP_BENCH_UWS_NODE (a patched
 // copy of the binary, see ../uws-shim/) and LD_PRELOADs the shim.
 import { createRequire } from 'node:module'
-import { HELLO, BIG, TEXT_PLAIN, announce, listenHost } from './common.mjs'
+import { HELLO, BIG, TEXT_PLAIN, announce, listenHost, slow } from './common.mjs'
 
 const require = createRequire(import.meta.url)
 const uWS = require(process.env.FASTHTTP_BENCH_UWS_NODE || '@btc-vision/uwebsockets.js')
@@ -27,6 +27,12 @@ app.get('/async', async (res) => {
   let aborted = false
   res.onAborted(() => (aborted = true))
   await null
+  if (!aborted) res.cork(() => res.writeHeader('Content-Type', TEXT_PLAIN).end(HELLO))
+})
+app.get('/slow5', async (res) => {
+  let aborted = false
+  res.onAborted(() => (aborted = true))
+  await slow()
   if (!aborted) res.cork(() => res.writeHeader('Content-Type', TEXT_PLAIN).end(HELLO))
 })
 app.any('/*', (res) => {

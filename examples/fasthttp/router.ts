@@ -33,18 +33,27 @@ export class Router {
     for (const route of this.routes) {
       if (route.method !== method && !(method === 'HEAD' && route.method === 'GET')) continue
       const params = match(route.segments, parts)
+      if (params === MALFORMED) return { status: 400, body: 'malformed percent-escape in the path\n' }
       if (params) return route.controller(req, params)
     }
     return { status: 404, body: `${req.pathname} not found\n` }
   }
 }
 
-function match(segments: string[], parts: string[]): Params | undefined {
+/** A path parameter whose percent-escapes are not UTF-8 (`/user/%E0`): the client's fault, so 400. */
+const MALFORMED = Symbol('malformed')
+
+function match(segments: string[], parts: string[]): Params | typeof MALFORMED | undefined {
   if (segments.length !== parts.length) return undefined
   const params: Params = {}
   for (let i = 0; i < segments.length; i++) {
-    if (segments[i].startsWith(':')) params[segments[i].slice(1)] = decodeURIComponent(parts[i])
-    else if (segments[i] !== parts[i]) return undefined
+    if (segments[i].startsWith(':')) {
+      try {
+        params[segments[i].slice(1)] = decodeURIComponent(parts[i])
+      } catch {
+        return MALFORMED
+      }
+    } else if (segments[i] !== parts[i]) return undefined
   }
   return params
 }

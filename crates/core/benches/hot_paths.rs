@@ -9,9 +9,10 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use fasthttp_core::batch::{Batch, RequestId};
-use fasthttp_core::framing::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
-use fasthttp_core::response::{answers, push_answer, write_body_head, ConnectionHeader, CONTENT_TYPES};
+use fasthttp_core::internals::{answers, push_answer, write_body_head, ConnectionHeader};
+use fasthttp_core::internals::{decode_body, frame_request, FrameProgress, FrameStatus, Limits};
+use fasthttp_core::wire::CONTENT_TYPES;
+use fasthttp_core::{Batch, RequestId};
 
 const LIMITS: Limits = Limits {
   max_head: 64 * 1024,
@@ -37,7 +38,7 @@ fn measure(budget: Duration, mut op: impl FnMut()) -> f64 {
   best
 }
 
-fn frame(bytes: &[u8]) -> fasthttp_core::framing::FramedRequest {
+fn frame(bytes: &[u8]) -> fasthttp_core::internals::FramedRequest {
   let arena = bumpalo::Bump::new();
   match frame_request(bytes, LIMITS, &mut FrameProgress::default(), &mut &arena) {
     FrameStatus::Complete(request) => request,

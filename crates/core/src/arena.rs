@@ -41,10 +41,6 @@ impl ArenaPool {
     }
   }
 
-  pub fn is_enabled(&self) -> bool {
-    self.enabled
-  }
-
   pub fn is_tracing(&self) -> bool {
     self.trace
   }

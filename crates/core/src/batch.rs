@@ -4,105 +4,47 @@
 //! microseconds per call but a few nanoseconds per request inside a call, so
 //! the engine batches.
 //!
-//! The table holds `REQUEST_FIELDS` words per request, in the order of the
-//! `field` constants. Spans (`*_START`/`*_LEN`) are relative to the request's
-//! own bytes, which are `data[DATA_START .. DATA_START + DATA_LEN]`: the head
-//! (from the request line to the blank line) followed by the body, decoded
-//! when it was chunked. `index.ts` reads the same layout.
+//! The table's layout (`REQUEST_FIELDS` words per row, the `FIELD_*` order,
+//! the `FLAG_*` bits) is the wire format of `wire`, which `src/wire.ts`
+//! reads through the binding.
 
 use crate::chunked::ByteSink;
 use crate::framing::{decode_body, FramedRequest};
 use crate::head::RequestHead;
 use crate::span::Span;
-
-/// Words per request in the table.
-pub const REQUEST_FIELDS: usize = 19;
-
-/// Word offsets inside one request's row of the table.
-pub mod field {
-  /// Connection id: I/O thread index in the top 8 bits, slot below.
-  pub const CONN: usize = 0;
-  /// Generation of the slot, so a late answer never reaches a reused slot.
-  pub const GENERATION: usize = 1;
-  /// Sequence number of the request on its connection.
-  pub const SEQ: usize = 2;
-  /// The socket's file descriptor (V's `client_conn_fd`).
-  pub const FD: usize = 3;
-  /// `flags::*` bits.
-  pub const FLAGS: usize = 4;
-  pub const DATA_START: usize = 5;
-  pub const DATA_LEN: usize = 6;
-  pub const METHOD_START: usize = 7;
-  pub const METHOD_LEN: usize = 8;
-  pub const PATH_START: usize = 9;
-  pub const PATH_LEN: usize = 10;
-  pub const VERSION_START: usize = 11;
-  pub const VERSION_LEN: usize = 12;
-  pub const HEADERS_START: usize = 13;
-  pub const HEADERS_LEN: usize = 14;
-  pub const BODY_START: usize = 15;
-  pub const BODY_LEN: usize = 16;
-  /// The client's port (the address is left to `clientConnFd`).
-  pub const REMOTE_PORT: usize = 17;
-  /// Zero, except for `flags::BODY_ABORTED` rows (see there).
-  pub const RESERVED: usize = 18;
-}
-
-/// Bits of `field::FLAGS`.
-pub mod flags {
-  pub const KEEP_ALIVE: u32 = 1;
-  pub const HEAD_METHOD: u32 = 2;
-  pub const CHUNKED: u32 = 4;
-  pub const HTTP_1_0: u32 = 8;
-  /// The request's body is not in the row: it follows in `BODY_PIECE` rows
-  /// as it arrives (it was longer than `Limits::stream_body_over`).
-  pub const BODY_STREAMED: u32 = 0x10;
-  /// Not a request: the connection of request `SEQ` was handed over. `FD` is
-  /// its socket, now the embedder's; `DATA_*` the bytes it sent after that
-  /// request, already read by the engine.
-  pub const TAKEN_OVER: u32 = 0x100;
-  /// Not a request: the streamed answer to request `SEQ` may go on (its
-  /// connection's output drained below the low-water mark).
-  pub const DRAINED: u32 = 0x200;
-  /// Not a request: the connection of the streamed answer to request `SEQ`
-  /// closed; stop producing it.
-  pub const STREAM_CLOSED: u32 = 0x400;
-  /// Not a request: a piece of the streamed body of request `SEQ`, in
-  /// `DATA_*`. The embedder acknowledges what it consumed (`kind::BODY_CREDIT`)
-  /// before more than `BODY_WINDOW` bytes are sent.
-  pub const BODY_PIECE: u32 = 0x800;
-  /// With `BODY_PIECE`: the last piece.
-  pub const BODY_END: u32 = 0x1000;
-  /// With `BODY_PIECE`: the body ends here unfinished. `RESERVED` holds the
-  /// status the request deserves (400 malformed chunk, 413 too large) or 0
-  /// when the client closed the connection.
-  pub const BODY_ABORTED: u32 = 0x2000;
-}
-
-/// Streamed request-body bytes the embedder may hold unacknowledged: the
-/// memory bound of one upload, whatever its size.
-pub const BODY_WINDOW: usize = 256 * 1024;
+use crate::wire::{
+  FIELD_CONN, FIELD_DATA_LEN, FIELD_DATA_START, FIELD_FD, FIELD_FLAGS, FIELD_GENERATION, FIELD_REMOTE_PORT,
+  FIELD_RESERVED, FIELD_SEQ, FLAG_BODY_PIECE, FLAG_BODY_STREAMED, FLAG_CHUNKED, FLAG_HEAD_METHOD, FLAG_HTTP_1_0,
+  FLAG_KEEP_ALIVE, FLAG_TAKEN_OVER, REQUEST_FIELDS,
+};
 
 /// Identity of one request, as the embedder echoes it back in its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestId {
+  /// The connection's slot in its I/O thread.
   pub conn: u32,
+  /// Which use of that slot (a slot is reused after a close).
   pub generation: u32,
+  /// The request's number on its connection (answers leave in this order).
   pub seq: u32,
 }
 
 /// A batch under construction, then handed over whole.
 #[derive(Debug, Default)]
 pub struct Batch {
+  /// `REQUEST_FIELDS` words per row (see `wire`).
   pub table: Vec<u32>,
+  /// The rows' bytes (heads, then bodies).
   pub data: Vec<u8>,
 }
 
 impl Batch {
+  /// The number of rows.
   pub fn len(&self) -> usize {
     self.table.len() / REQUEST_FIELDS
   }
 
+  /// Whether there are no rows.
   pub fn is_empty(&self) -> bool {
     self.table.is_empty()
   }
@@ -131,16 +73,16 @@ impl Batch {
     let body_len = self.data.len() - data_start - body_start;
     let mut row_flags = 0;
     if head.keep_alive {
-      row_flags |= flags::KEEP_ALIVE;
+      row_flags |= FLAG_KEEP_ALIVE;
     }
     if head.is_head_method {
-      row_flags |= flags::HEAD_METHOD;
+      row_flags |= FLAG_HEAD_METHOD;
     }
     if request.is_chunked() {
-      row_flags |= flags::CHUNKED;
+      row_flags |= FLAG_CHUNKED;
     }
     if head.minor_version == 0 {
-      row_flags |= flags::HTTP_1_0;
+      row_flags |= FLAG_HTTP_1_0;
     }
     let method = head.method.rebase(base);
     let path = head.path.rebase(base);
@@ -169,7 +111,7 @@ impl Batch {
     ]);
   }
 
-  /// Appends the head of a request whose body is streamed (`flags::BODY_STREAMED`).
+  /// Appends the head of a request whose body is streamed (`FLAG_BODY_STREAMED`).
   pub fn push_streamed_head(&mut self, id: RequestId, fd: i32, remote_port: u16, buf: &[u8], head: &RequestHead) {
     let request = FramedRequest {
       head: *head,
@@ -181,20 +123,20 @@ impl Batch {
     };
     self.push(id, fd, remote_port, buf, &request, Some(&[]));
     let row = self.table.len() - REQUEST_FIELDS;
-    self.table[row + field::FLAGS] |= flags::BODY_STREAMED;
+    self.table[row + FIELD_FLAGS] |= FLAG_BODY_STREAMED;
   }
 
-  /// Appends a `flags::BODY_PIECE` row for the bytes appended to `data`
+  /// Appends a `FLAG_BODY_PIECE` row for the bytes appended to `data`
   /// since `data_start` (`piece_flags`: `BODY_END`, `BODY_ABORTED`).
   pub fn push_body_piece(&mut self, id: RequestId, data_start: usize, piece_flags: u32, status: u16) {
     let mut row = [0u32; REQUEST_FIELDS];
-    row[field::CONN] = id.conn;
-    row[field::GENERATION] = id.generation;
-    row[field::SEQ] = id.seq;
-    row[field::FLAGS] = flags::BODY_PIECE | piece_flags;
-    row[field::DATA_START] = data_start as u32;
-    row[field::DATA_LEN] = (self.data.len() - data_start) as u32;
-    row[field::RESERVED] = u32::from(status);
+    row[FIELD_CONN] = id.conn;
+    row[FIELD_GENERATION] = id.generation;
+    row[FIELD_SEQ] = id.seq;
+    row[FIELD_FLAGS] = FLAG_BODY_PIECE | piece_flags;
+    row[FIELD_DATA_START] = data_start as u32;
+    row[FIELD_DATA_LEN] = (self.data.len() - data_start) as u32;
+    row[FIELD_RESERVED] = u32::from(status);
     self.table.extend_from_slice(&row);
   }
 
@@ -204,26 +146,26 @@ impl Batch {
     let data_start = self.data.len();
     self.data.extend_from_slice(leftover);
     let mut row = [0u32; REQUEST_FIELDS];
-    row[field::CONN] = id.conn;
-    row[field::GENERATION] = id.generation;
-    row[field::SEQ] = id.seq;
-    row[field::FD] = fd as u32;
-    row[field::FLAGS] = flags::TAKEN_OVER;
-    row[field::DATA_START] = data_start as u32;
-    row[field::DATA_LEN] = leftover.len() as u32;
-    row[field::REMOTE_PORT] = u32::from(remote_port);
+    row[FIELD_CONN] = id.conn;
+    row[FIELD_GENERATION] = id.generation;
+    row[FIELD_SEQ] = id.seq;
+    row[FIELD_FD] = fd as u32;
+    row[FIELD_FLAGS] = FLAG_TAKEN_OVER;
+    row[FIELD_DATA_START] = data_start as u32;
+    row[FIELD_DATA_LEN] = leftover.len() as u32;
+    row[FIELD_REMOTE_PORT] = u32::from(remote_port);
     self.table.extend_from_slice(&row);
   }
 
-  /// Appends a notice about a streamed answer (`flags::DRAINED` or
-  /// `flags::STREAM_CLOSED`).
+  /// Appends a notice about a streamed answer (`FLAG_DRAINED` or
+  /// `FLAG_STREAM_CLOSED`).
   pub fn push_stream_notice(&mut self, id: RequestId, notice: u32) {
     let mut row = [0u32; REQUEST_FIELDS];
-    row[field::CONN] = id.conn;
-    row[field::GENERATION] = id.generation;
-    row[field::SEQ] = id.seq;
-    row[field::FLAGS] = notice;
-    row[field::DATA_START] = self.data.len() as u32;
+    row[FIELD_CONN] = id.conn;
+    row[FIELD_GENERATION] = id.generation;
+    row[FIELD_SEQ] = id.seq;
+    row[FIELD_FLAGS] = notice;
+    row[FIELD_DATA_START] = self.data.len() as u32;
     self.table.extend_from_slice(&row);
   }
 
@@ -234,12 +176,12 @@ impl Batch {
 
   /// Where row `row`'s bytes start in `data`.
   fn row_data_start(&self, row: usize) -> usize {
-    self.table[row * REQUEST_FIELDS + field::DATA_START] as usize
+    self.table[row * REQUEST_FIELDS + FIELD_DATA_START] as usize
   }
 
   /// Where row `row`'s bytes end in `data`.
   fn row_data_end(&self, row: usize) -> usize {
-    self.row_data_start(row) + self.table[row * REQUEST_FIELDS + field::DATA_LEN] as usize
+    self.row_data_start(row) + self.table[row * REQUEST_FIELDS + FIELD_DATA_LEN] as usize
   }
 
   /// Pull slabs: copies whole rows, from `first_row` on, into `data` from
@@ -275,7 +217,7 @@ impl Batch {
     let words = &mut table[table_at..table_at + (end_row - first_row) * REQUEST_FIELDS];
     words.copy_from_slice(&self.table[first_row * REQUEST_FIELDS..end_row * REQUEST_FIELDS]);
     for row in words.chunks_exact_mut(REQUEST_FIELDS) {
-      row[field::DATA_START] = (row[field::DATA_START] as usize - base + data_at) as u32;
+      row[FIELD_DATA_START] = (row[FIELD_DATA_START] as usize - base + data_at) as u32;
     }
     end_row - first_row
   }
@@ -290,7 +232,7 @@ impl Batch {
     let data_end = self.row_data_end(end_row - 1).max(base);
     let mut table = self.table[first_row * REQUEST_FIELDS..end_row * REQUEST_FIELDS].to_vec();
     for row in table.chunks_exact_mut(REQUEST_FIELDS) {
-      row[field::DATA_START] -= base as u32;
+      row[FIELD_DATA_START] -= base as u32;
     }
     Batch {
       table,
@@ -338,9 +280,9 @@ mod tests {
     let mut batch = Batch::default();
     for (i, &size) in sizes.iter().enumerate() {
       let mut row = [0u32; REQUEST_FIELDS];
-      row[field::SEQ] = i as u32;
-      row[field::DATA_START] = batch.data.len() as u32;
-      row[field::DATA_LEN] = size as u32;
+      row[FIELD_SEQ] = i as u32;
+      row[FIELD_DATA_START] = batch.data.len() as u32;
+      row[FIELD_DATA_LEN] = size as u32;
       batch.data.extend(std::iter::repeat_n(i as u8, size));
       batch.table.extend_from_slice(&row);
     }
@@ -352,10 +294,10 @@ mod tests {
     table
       .chunks_exact(REQUEST_FIELDS)
       .map(|row| {
-        let start = row[field::DATA_START] as usize;
+        let start = row[FIELD_DATA_START] as usize;
         (
-          row[field::SEQ],
-          data[start..start + row[field::DATA_LEN] as usize].to_vec(),
+          row[FIELD_SEQ],
+          data[start..start + row[FIELD_DATA_LEN] as usize].to_vec(),
         )
       })
       .collect()
@@ -371,7 +313,7 @@ mod tests {
     let first = copied_rows(&data, &table[REQUEST_FIELDS..4 * REQUEST_FIELDS]);
     assert_eq!(first, vec![(0, vec![0; 100]), (1, vec![1; 300]), (2, vec![2; 50])]);
     assert_eq!(
-      table[REQUEST_FIELDS + field::DATA_START],
+      table[REQUEST_FIELDS + FIELD_DATA_START],
       500,
       "offsets are absolute in the slab"
     );

@@ -26,15 +26,19 @@ pub struct ChunkedProgress {
   pub body_len: u64,
 }
 
+/// The outcome of walking a chunked body.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ChunkedStatus {
   /// More bytes are needed; resume from here next time.
   Partial(ChunkedProgress),
   /// The body is complete: `consumed` encoded bytes, `body_len` decoded bytes.
   Complete {
+    /// Encoded bytes, the trailer section's blank line included.
     consumed: usize,
+    /// Decoded bytes.
     body_len: u64,
   },
+  /// Malformed: refuse with this.
   Invalid(Reject),
 }
 
@@ -261,38 +265,125 @@ fn chunk_size_line(bytes: &[u8]) -> LineStatus {
   if digits == 0 {
     return LineStatus::Invalid(Reject::bad_request("invalid chunk size"));
   }
-  // After the size: optional whitespace (BWS) only before a ";" that starts
-  // an extension, then CRLF. "5 a" is not a chunk size.
-  while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
-    i += 1;
-  }
-  if i == bytes.len() {
-    return partial_or_too_long(i);
-  }
-  match bytes[i] {
-    b'\r' => {}
-    b';' => {
-      while i < bytes.len() && bytes[i] != b'\r' {
-        let b = bytes[i];
-        if b == b'\n' || (b < 0x20 && b != b'\t') || b == 0x7f {
-          return LineStatus::Invalid(Reject::bad_request("invalid chunk extension"));
-        }
-        i += 1;
-        if i > MAX_CHUNK_LINE {
-          return too_long();
-        }
-      }
-      if i == bytes.len() {
-        return LineStatus::Partial;
-      }
-    }
-    _ => return LineStatus::Invalid(Reject::bad_request("invalid chunk size")),
-  }
+  // After the size, exactly RFC 9112 §7.1.1 (BWS only where the grammar has
+  // it, so "5 " and "5;" and "5 a" are not chunk lines), then CRLF.
+  let i = match chunk_extensions(bytes, i) {
+    Ok(end) if end > MAX_CHUNK_LINE => return too_long(),
+    Ok(end) => end,
+    Err(status) => return status,
+  };
   match bytes.get(i + 1) {
-    None => LineStatus::Partial,
+    None => partial_or_too_long(i),
     Some(b'\n') => LineStatus::Complete { size, len: i + 2 },
     Some(_) => LineStatus::Invalid(Reject::bad_request("bare CR in chunk line")),
   }
+}
+
+/// Walks `*( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] )` from `i` and
+/// returns where the CR that ends the line is.
+///
+/// ```text
+/// ext-name  = token
+/// ext-val   = token / quoted-string
+/// quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE
+/// qdtext    = HTAB / SP / %x21 / %x23-5B / %x5D-7E / obs-text
+/// quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )
+/// ```
+fn chunk_extensions(bytes: &[u8], mut i: usize) -> Result<usize, LineStatus> {
+  let invalid = || LineStatus::Invalid(Reject::bad_request("invalid chunk extension"));
+  loop {
+    let before_ws = i;
+    i = skip_bws(bytes, i)?;
+    match bytes[i] {
+      b'\r' if i == before_ws => return Ok(i),
+      b';' => {}
+      _ => return Err(invalid()),
+    }
+    i = skip_bws(bytes, i + 1)?;
+    let name_end = skip_token(bytes, i)?;
+    if name_end == i {
+      return Err(invalid());
+    }
+    let after_name = skip_bws(bytes, name_end)?;
+    if bytes[after_name] != b'=' {
+      // No value: what follows the name is judged by the next round.
+      i = name_end;
+      continue;
+    }
+    i = skip_bws(bytes, after_name + 1)?;
+    i = if bytes[i] == b'"' {
+      quoted_string_end(bytes, i + 1)?
+    } else {
+      let value_end = skip_token(bytes, i)?;
+      if value_end == i {
+        return Err(invalid());
+      }
+      value_end
+    };
+  }
+}
+
+/// The offset of the first byte from `i` that is not SP or HTAB, which
+/// must have arrived (else: wait for it).
+fn skip_bws(bytes: &[u8], mut i: usize) -> Result<usize, LineStatus> {
+  while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+    i += 1;
+  }
+  present(bytes, i)
+}
+
+/// The offset of the first byte from `i` that is not a `tchar`.
+fn skip_token(bytes: &[u8], mut i: usize) -> Result<usize, LineStatus> {
+  while i < bytes.len() && is_tchar(bytes[i]) {
+    i += 1;
+  }
+  present(bytes, i)
+}
+
+/// The offset just past the closing quote of a quoted-string whose opening
+/// quote is before `i`.
+fn quoted_string_end(bytes: &[u8], mut i: usize) -> Result<usize, LineStatus> {
+  loop {
+    let b = bytes[present(bytes, i)?];
+    match b {
+      b'"' => return Ok(i + 1),
+      b'\\' => {
+        let escaped = bytes[present(bytes, i + 1)?];
+        if !(escaped == b'\t' || escaped >= 0x20 && escaped != 0x7f) {
+          return Err(LineStatus::Invalid(Reject::bad_request(
+            "invalid quoted-pair in chunk extension",
+          )));
+        }
+        i += 2;
+      }
+      b'\t' | b' ' | 0x21..=0x7e | 0x80..=0xff => i += 1,
+      _ => {
+        return Err(LineStatus::Invalid(Reject::bad_request(
+          "invalid byte in a quoted chunk extension",
+        )))
+      }
+    }
+  }
+}
+
+/// `Ok(i)` when byte `i` has arrived; otherwise wait for more, unless the
+/// line is already longer than a chunk line may be.
+fn present(bytes: &[u8], i: usize) -> Result<usize, LineStatus> {
+  if i < bytes.len() {
+    Ok(i)
+  } else {
+    Err(partial_or_too_long(i))
+  }
+}
+
+/// `tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
+///          "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA` (RFC 9110 §5.6.2)
+pub(crate) fn is_tchar(b: u8) -> bool {
+  b.is_ascii_alphanumeric()
+    || matches!(
+      b,
+      b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+    )
 }
 
 /// The line ran out of bytes after `len` of them: wait for more, unless it
@@ -332,7 +423,10 @@ fn trailer_section(bytes: &[u8]) -> LineStatus {
     if i == line_start {
       return LineStatus::Complete { size: 0, len: i + 2 };
     }
-    if !bytes[line_start..i].contains(&b':') {
+    // field-line = field-name ":" OWS field-value OWS, field-name = token.
+    let line = &bytes[line_start..i];
+    let name_len = line.iter().position(|&b| !is_tchar(b)).unwrap_or(line.len());
+    if name_len == 0 || line.get(name_len) != Some(&b':') {
       return LineStatus::Invalid(Reject::bad_request("invalid trailer field"));
     }
     line_start = i + 2;
@@ -340,151 +434,4 @@ fn trailer_section(bytes: &[u8]) -> LineStatus {
 }
 
 #[cfg(test)]
-mod tests {
-  use super::*;
-
-  fn decode(encoded: &[u8]) -> Result<(usize, Vec<u8>), u16> {
-    let mut body = Vec::new();
-    match walk_chunked(encoded, ChunkedProgress::default(), u64::MAX, Some(&mut body)) {
-      ChunkedStatus::Complete { consumed, body_len } => {
-        assert_eq!(body_len as usize, body.len());
-        Ok((consumed, body))
-      }
-      ChunkedStatus::Partial(_) => Err(0),
-      ChunkedStatus::Invalid(reject) => Err(reject.status),
-    }
-  }
-
-  const BODY: &[u8] = b"5\r\nHello\r\n7;ext=1\r\n, World\r\n0\r\nX-Trailer: t\r\n\r\n";
-
-  #[test]
-  fn decodes_chunks_and_skips_extensions_and_trailers() {
-    assert_eq!(decode(BODY), Ok((BODY.len(), b"Hello, World".to_vec())));
-    let mut with_next = BODY.to_vec();
-    with_next.extend_from_slice(b"GET / HTTP/1.1\r\n");
-    assert_eq!(decode(&with_next), Ok((BODY.len(), b"Hello, World".to_vec())));
-  }
-
-  #[test]
-  fn every_prefix_is_partial() {
-    for end in 0..BODY.len() {
-      assert_eq!(decode(&BODY[..end]), Err(0), "prefix of {end} bytes");
-    }
-  }
-
-  #[test]
-  fn resumes_from_progress() {
-    let mut progress = ChunkedProgress::default();
-    for end in 0..BODY.len() {
-      match walk_chunked(&BODY[..end], progress, u64::MAX, None) {
-        ChunkedStatus::Partial(next) => {
-          assert!(next.offset >= progress.offset);
-          progress = next;
-        }
-        other => panic!("prefix {end}: {other:?}"),
-      }
-    }
-    assert_eq!(
-      walk_chunked(BODY, progress, u64::MAX, None),
-      ChunkedStatus::Complete {
-        consumed: BODY.len(),
-        body_len: 12
-      }
-    );
-  }
-
-  #[test]
-  fn rejects_malformed_framing() {
-    assert_eq!(decode(b"5\r\nHelloXX0\r\n\r\n"), Err(400), "data not followed by CRLF");
-    assert_eq!(decode(b"5\nHello\r\n0\r\n\r\n"), Err(400), "bare LF after size");
-    assert_eq!(decode(b"5\rHello\r\n0\r\n\r\n"), Err(400), "bare CR after size");
-    assert_eq!(decode(b"x\r\n"), Err(400), "not hex");
-    assert_eq!(decode(b"-5\r\n"), Err(400), "negative");
-    assert_eq!(decode(b"0x5\r\n"), Err(400), "0x prefix");
-    assert_eq!(decode(b"1ffffffffffffffff\r\n"), Err(400), "overflow");
-    assert_eq!(decode(b"0\r\nbad trailer\r\n\r\n"), Err(400), "trailer without colon");
-    assert_eq!(decode(b"5 a\r\nhello\r\n0\r\n\r\n"), Err(400), "text after the size");
-    assert_eq!(
-      decode(b"5 ;a\r\nhello\r\n0\r\n\r\n").map(|(_, b)| b),
-      Ok(b"hello".to_vec()),
-      "BWS before ;"
-    );
-  }
-
-  #[test]
-  fn enforces_the_body_limit() {
-    let status = walk_chunked(b"10\r\n", ChunkedProgress::default(), 15, None);
-    assert_eq!(
-      status,
-      ChunkedStatus::Invalid(Reject::new(413, "chunked body exceeds maxBodySize"))
-    );
-  }
-
-  /// Feeds `encoded` to a streaming decoder in pieces of `step` bytes with
-  /// at most `room` data bytes per call, as a connection would.
-  fn stream_decode(encoded: &[u8], step: usize, room: usize) -> Result<(usize, Vec<u8>), u16> {
-    let mut decoder = ChunkedDecoder::default();
-    let mut body = Vec::new();
-    let (mut start, mut end) = (0, 0);
-    loop {
-      match decoder.decode(&encoded[start..end], room, u64::MAX, &mut body) {
-        DecodeStep::Invalid(reject) => return Err(reject.status),
-        DecodeStep::Progress { consumed, done } => {
-          start += consumed;
-          if done {
-            assert_eq!(decoder.body_len as usize, body.len());
-            return Ok((start, body));
-          }
-          if consumed == 0 {
-            if end == encoded.len() {
-              return Err(0);
-            }
-            end = (end + step).min(encoded.len());
-          }
-        }
-      }
-    }
-  }
-
-  #[test]
-  fn the_streaming_decoder_agrees_with_the_whole_body_walk() {
-    let mut inputs: Vec<Vec<u8>> = vec![BODY.to_vec(), [BODY, b"GET / HTTP/1.1\r\n"].concat()];
-    for bad in [
-      &b"5\r\nHelloXX0\r\n\r\n"[..],
-      b"5\nHello\r\n",
-      b"x\r\n",
-      b"0\r\nbad trailer\r\n\r\n",
-      b"5 a\r\n",
-    ] {
-      inputs.push(bad.to_vec());
-    }
-    for encoded in &inputs {
-      for step in [1, 2, 3, 7, 64] {
-        for room in [1, 4, usize::MAX] {
-          assert_eq!(
-            stream_decode(encoded, step, room),
-            decode(encoded),
-            "step {step} room {room} {encoded:?}"
-          );
-        }
-      }
-    }
-    // A huge chunk streams through in small pieces.
-    let mut decoder = ChunkedDecoder::default();
-    let mut body = Vec::new();
-    let step = decoder.decode(b"100000\r\nabc", 2, u64::MAX, &mut body);
-    assert_eq!(
-      step,
-      DecodeStep::Progress {
-        consumed: 10,
-        done: false
-      }
-    );
-    assert_eq!(body, b"ab");
-    let mut decoder = ChunkedDecoder::default();
-    assert_eq!(
-      decoder.decode(b"10\r\n", usize::MAX, 15, &mut body),
-      DecodeStep::Invalid(Reject::new(413, "chunked body exceeds maxBodySize"))
-    );
-  }
-}
+mod tests;

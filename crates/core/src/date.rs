@@ -6,6 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Length of "Sun, 06 Nov 1994 08:49:37 GMT".
 pub const HTTP_DATE_LEN: usize = 29;
 
+/// `now` as the `Date` header value (IMF-fixdate): the one formatter of it,
+/// which the TypeScript layer also calls (through the binding) for the heads
+/// it frames.
 pub fn http_date(now: SystemTime) -> [u8; HTTP_DATE_LEN] {
   let secs = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
   let days = (secs / 86_400) as i64;

@@ -5,7 +5,11 @@
 //! the descriptor, closed when the body is sent or the connection goes away.
 
 use std::fs::File;
-use std::io::{self, Write};
+use std::io;
+
+use mio::net::TcpStream;
+
+use crate::sys;
 
 /// Bytes asked of one `sendfile` call: large enough to amortize the call,
 /// small enough that one slow connection does not hog a turn.
@@ -30,18 +34,9 @@ pub enum SendStatus {
 
 impl FileBody {
   /// Duplicates the embedder's descriptor `fd` (the embedder closes its own).
-  #[cfg(unix)]
   pub fn from_borrowed_fd(fd: i32, offset: u64, length: u64) -> io::Result<FileBody> {
-    use std::os::fd::BorrowedFd;
-    if fd < 0 {
-      return Err(io::Error::from(io::ErrorKind::InvalidInput));
-    }
-    // SAFETY: the embedder keeps `fd` open for the duration of this call
-    // (it closes its handle only after `respond` returns); we only borrow it
-    // to duplicate it.
-    let owned = unsafe { BorrowedFd::borrow_raw(fd) }.try_clone_to_owned()?;
     Ok(FileBody {
-      file: File::from(owned),
+      file: sys::duplicate_file(fd)?,
       offset,
       remaining: length,
     })
@@ -51,43 +46,24 @@ impl FileBody {
   ///
   /// # Safety
   /// `fd` must be an open file descriptor that nothing else owns.
-  #[cfg(unix)]
   pub unsafe fn from_raw_fd(fd: i32, offset: u64, length: u64) -> FileBody {
-    use std::os::fd::FromRawFd;
     FileBody {
-      file: File::from_raw_fd(fd),
+      file: sys::file_from_raw(fd),
       offset,
       remaining: length,
     }
   }
 
   /// Gives up ownership of the descriptor (it travels through the inbox).
-  #[cfg(unix)]
   pub fn into_raw_fd(self) -> i32 {
-    std::os::fd::IntoRawFd::into_raw_fd(self.file)
-  }
-
-  #[cfg(not(unix))]
-  pub unsafe fn from_raw_fd(_fd: i32, _offset: u64, _length: u64) -> FileBody {
-    unreachable!("file answers are never queued where descriptors cannot be shared")
-  }
-
-  #[cfg(not(unix))]
-  pub fn into_raw_fd(self) -> i32 {
-    -1
-  }
-
-  #[cfg(not(unix))]
-  pub fn from_borrowed_fd(_fd: i32, _offset: u64, _length: u64) -> io::Result<FileBody> {
-    // The embedder reads files itself where descriptors cannot be shared.
-    Err(io::Error::from(io::ErrorKind::Unsupported))
+    sys::file_into_raw(self.file)
   }
 
   /// Sends as much as the socket takes.
-  pub fn send_to<S: Write + SocketFd>(&mut self, socket: &mut S) -> io::Result<SendStatus> {
+  pub fn send_to(&mut self, socket: &mut TcpStream) -> io::Result<SendStatus> {
     while self.remaining > 0 {
       let chunk = self.remaining.min(SENDFILE_CHUNK as u64) as usize;
-      match self.send_chunk(socket, chunk) {
+      match sys::send_file_chunk(socket, &self.file, self.offset, chunk) {
         Ok(0) => {
           return Err(io::Error::new(
             io::ErrorKind::UnexpectedEof,
@@ -104,60 +80,5 @@ impl FileBody {
       }
     }
     Ok(SendStatus::Done)
-  }
-
-  #[cfg(target_os = "linux")]
-  fn send_chunk<S: Write + SocketFd>(&mut self, socket: &mut S, chunk: usize) -> io::Result<usize> {
-    use std::os::fd::AsRawFd;
-    let mut offset = self.offset as libc::off_t;
-    // SAFETY: both descriptors are open for the call; `offset` is a valid
-    // pointer to a local.
-    let sent = unsafe { libc::sendfile(socket.socket_fd(), self.file.as_raw_fd(), &mut offset, chunk) };
-    if sent < 0 {
-      Err(io::Error::last_os_error())
-    } else {
-      Ok(sent as usize)
-    }
-  }
-
-  /// The portable path: read a piece at the offset, write what the socket
-  /// takes (what it does not take is read again next time).
-  #[cfg(not(target_os = "linux"))]
-  fn send_chunk<S: Write + SocketFd>(&mut self, socket: &mut S, chunk: usize) -> io::Result<usize> {
-    let mut buf = vec![0u8; chunk.min(64 * 1024)];
-    let read = read_at(&self.file, &mut buf, self.offset)?;
-    if read == 0 {
-      return Ok(0);
-    }
-    socket.write(&buf[..read])
-  }
-}
-
-#[cfg(all(unix, not(target_os = "linux")))]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-  std::os::unix::fs::FileExt::read_at(file, buf, offset)
-}
-
-#[cfg(windows)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
-  std::os::windows::fs::FileExt::seek_read(file, buf, offset)
-}
-
-/// The raw descriptor of a socket, for `sendfile`.
-pub trait SocketFd {
-  fn socket_fd(&self) -> i32;
-}
-
-#[cfg(unix)]
-impl SocketFd for mio::net::TcpStream {
-  fn socket_fd(&self) -> i32 {
-    std::os::fd::AsRawFd::as_raw_fd(self)
-  }
-}
-
-#[cfg(windows)]
-impl SocketFd for mio::net::TcpStream {
-  fn socket_fd(&self) -> i32 {
-    std::os::windows::io::AsRawSocket::as_raw_socket(self) as i32
   }
 }

@@ -7,7 +7,8 @@
 
 use crate::chunked::{walk_chunked, ByteSink, ChunkedProgress, ChunkedStatus};
 use crate::head::{
-  find_head_end, parse_head, BodyFraming, HeadStatus, Reject, RequestHead, MAX_HEADERS, TOO_MANY_HEADERS,
+  parse_head, refuse_early, scan_head, BodyFraming, HeadScan, HeadStatus, Reject, RequestHead, MAX_HEADERS,
+  TOO_MANY_HEADERS,
 };
 use crate::span::Span;
 
@@ -34,6 +35,7 @@ pub struct FrameProgress {
   chunked: ChunkedProgress,
 }
 
+/// The outcome of framing the bytes at the front of a buffer.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FrameStatus {
   /// Read more. `head` says whether the head is already complete (for
@@ -44,11 +46,14 @@ pub enum FrameStatus {
   /// A head whose body is too large to buffer (`Limits::stream_body_over`):
   /// the body follows the head's `len` bytes and is streamed.
   StreamBody(RequestHead),
+  /// The bytes can never become an acceptable request: refuse with this.
   Invalid(Reject),
 }
 
+/// One whole request found in a buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FramedRequest {
+  /// Its parsed head.
   pub head: RequestHead,
   /// The body as it sits in the buffer (chunked encoding included).
   pub body: Span,
@@ -57,6 +62,7 @@ pub struct FramedRequest {
 }
 
 impl FramedRequest {
+  /// Whether the body is chunked (it is then decoded by `decode_body`).
   pub fn is_chunked(&self) -> bool {
     self.head.body == BodyFraming::Chunked
   }
@@ -70,6 +76,7 @@ pub trait HeaderTables<'b> {
 }
 
 impl<'b> HeaderTables<'b> for &bumpalo::Bump {
+  #[inline]
   fn table(&mut self, len: usize) -> &mut [httparse::Header<'b>] {
     self.alloc_slice_fill_copy(len, httparse::EMPTY_HEADER)
   }
@@ -103,13 +110,20 @@ pub fn frame_request<'b>(
       // Look for the blank line first: a head trickling in byte by byte
       // is then parsed once, not once per read.
       let from = progress.head_scanned.saturating_sub(3);
-      if find_head_end(buf, from).is_none() {
-        progress.head_scanned = buf.len();
-        return if buf.len() > limits.max_head {
-          FrameStatus::Invalid(Reject::new(431, "request head exceeds maxRequestBufferSize"))
-        } else {
-          FrameStatus::Partial
-        };
+      match scan_head(buf, from) {
+        HeadScan::Complete(_) => {}
+        HeadScan::Invalid(reject) => return FrameStatus::Invalid(reject),
+        HeadScan::Incomplete => {
+          progress.head_scanned = buf.len();
+          if let Some(reject) = refuse_early(buf) {
+            return FrameStatus::Invalid(reject);
+          }
+          return if buf.len() > limits.max_head {
+            FrameStatus::Invalid(Reject::new(431, "request head exceeds maxRequestBufferSize"))
+          } else {
+            FrameStatus::Partial
+          };
+        }
       }
       let mut status = parse_head(buf, tables.table(FEW_HEADERS));
       if matches!(status, HeadStatus::Invalid(reject) if reject == TOO_MANY_HEADERS) {

@@ -1,10 +1,16 @@
 //! Parsing and checking one request head (request line + header fields).
 //!
 //! `httparse` does the byte-level grammar (tokens, URI characters, header
-//! name/value characters, bare CR, obs-fold); this module adds the semantic
-//! rules of RFC 9112 that decide how the message is framed and whether it may
-//! be served at all (Host, Content-Length, Transfer-Encoding, Connection,
-//! Expect). Every rejection carries the status the client should see.
+//! name/value characters, bare CR, obs-fold); this module adds what httparse
+//! tolerates and we do not (bare LF line ends, bytes outside RFC 3986 in
+//! the request target) and the semantic rules of RFC 9112 that decide how the
+//! message is framed and whether it may be served at all (request-target
+//! form, Host, Content-Length, Transfer-Encoding, Connection, Expect). Every
+//! rejection carries the status the client should see.
+//!
+//! The three outcomes, as in httparse: `Partial` (read more), `Complete`,
+//! `Invalid(reject)`. A head is refused as soon as the bytes prove it:
+//! `scan_head` and `refuse_early` look at an incomplete head too.
 
 use crate::span::Span;
 
@@ -29,14 +35,18 @@ pub enum HeadStatus {
 /// (the reason is for logs and tests; the client sees only the status line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reject {
+  /// The status line's code.
   pub status: u16,
+  /// Why, for logs and tests.
   pub reason: &'static str,
 }
 
 impl Reject {
+  /// A refusal with `status`.
   pub const fn new(status: u16, reason: &'static str) -> Self {
     Reject { status, reason }
   }
+  /// A 400.
   pub const fn bad_request(reason: &'static str) -> Self {
     Reject::new(400, reason)
   }
@@ -77,19 +87,29 @@ pub struct RequestHead {
 }
 
 /// Parses the head at the start of `buf` with room for `header_table.len()`
-/// fields. `header_table` is scratch space owned by the caller (the request
+/// fields. Line ends are `scan_head`'s to check (framing scans every head
+/// before parsing it, and one pass over its line feeds is enough). `header_table` is scratch space owned by the caller (the request
 /// arena, or the heap when the arena is off).
 pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) -> HeadStatus {
   let mut request = httparse::Request::new(header_table);
   let head_len = match request.parse(buf) {
     Ok(httparse::Status::Partial) => return HeadStatus::Partial,
     Ok(httparse::Status::Complete(len)) => len,
-    Err(httparse::Error::Version) => return HeadStatus::Invalid(reject_version(buf)),
+    Err(httparse::Error::Version) => {
+      return match version_refused_so_far(buf) {
+        Some(reject) => HeadStatus::Invalid(reject),
+        None => HeadStatus::Partial,
+      }
+    }
     Err(error) => return HeadStatus::Invalid(reject_for(error)),
   };
   let method = request.method.unwrap_or_default();
   let path = request.path.unwrap_or_default();
   let minor_version = request.version.unwrap_or(1);
+  let target_form = match target_form(method.as_bytes(), path.as_bytes()) {
+    Ok(form) => form,
+    Err(reject) => return HeadStatus::Invalid(reject),
+  };
   let method_span = Span::of(buf, method.as_bytes());
   let path_span = Span::of(buf, path.as_bytes());
   let start = method_span.start;
@@ -102,19 +122,13 @@ pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) 
     Some(i) => version_span.end() + i + 1,
     None => return HeadStatus::Invalid(Reject::bad_request("malformed request line")),
   };
-  // The blank line that ends the head is "\r\n" (or a bare "\n", which
-  // httparse tolerates as RFC 9112 §2.2 allows).
-  let blank_line = if head_len >= 2 && buf[head_len - 2] == b'\r' {
-    2
-  } else {
-    1
-  };
+  // The blank line that ends the head is "\r\n" (bare LF was refused above).
   let header_fields = Span {
     start: request_line_end,
-    len: (head_len - blank_line).saturating_sub(request_line_end),
+    len: (head_len - 2).saturating_sub(request_line_end),
   };
 
-  let mut semantics = HeadSemantics::new(minor_version);
+  let mut semantics = HeadSemantics::new(minor_version, target_form);
   for header in request.headers.iter() {
     if let Err(reject) = semantics.add(header.name, header.value) {
       return HeadStatus::Invalid(reject);
@@ -142,6 +156,7 @@ pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) 
 /// A version httparse refused: a well-formed `HTTP/d.d` that is not 1.0 or
 /// 1.1 (HTTP/2 preface, HTTP/9.9) is 505 (RFC 9110 §15.6.6); anything else in
 /// that place (a space inside the target, garbage) is a malformed line: 400.
+#[cold]
 fn reject_version(buf: &[u8]) -> Reject {
   let line_end = memchr(b'\n', buf).unwrap_or(buf.len());
   let line = buf[..line_end].strip_suffix(b"\r").unwrap_or(&buf[..line_end]);
@@ -150,6 +165,24 @@ fn reject_version(buf: &[u8]) -> Reject {
     [_, _, version] if is_http_version(version) => Reject::new(505, "unsupported HTTP version"),
     _ => Reject::bad_request("malformed request line"),
   }
+}
+
+/// A version httparse refused: once the request line has ended, 505 or 400
+/// (`reject_version`); before that (a head still arriving), refused only
+/// when no byte to come can make it `HTTP/d.d`, which would be a 505.
+#[cold]
+fn version_refused_so_far(buf: &[u8]) -> Option<Reject> {
+  if memchr(b'\r', buf).is_some() || memchr(b'\n', buf).is_some() {
+    return Some(reject_version(buf));
+  }
+  let version = buf.rsplit(|&b| b == b' ').next().unwrap_or_default();
+  let pattern = b"HTTP/0.0";
+  let may_become_a_version = version.len() <= pattern.len()
+    && version
+      .iter()
+      .zip(pattern)
+      .all(|(&b, &p)| if p == b'0' { b.is_ascii_digit() } else { b == p });
+  (!may_become_a_version).then_some(Reject::bad_request("malformed request line"))
 }
 
 fn is_http_version(token: &[u8]) -> bool {
@@ -169,10 +202,178 @@ fn reject_for(error: httparse::Error) -> Reject {
   }
 }
 
+/// The four shapes of a request-target (RFC 9112 §3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TargetForm {
+  /// `/path?query`: every method but CONNECT.
+  Origin,
+  /// `http://host/path`: every method but CONNECT (RFC 9112 §3.2.2).
+  Absolute,
+  /// `*`: OPTIONS only (RFC 9112 §3.2.4).
+  Asterisk,
+}
+
+/// Checks the request-target's bytes and its form against the method.
+///
+/// ```text
+/// request-target = origin-form / absolute-form / authority-form / asterisk-form
+/// ```
+///
+/// The target's bytes are `is_target_byte`'s: httparse lets bytes >= 0x80
+/// through, but RFC 3986 has no place for them (percent-encode UTF-8).
+/// authority-form
+/// belongs to CONNECT alone (RFC 9112 §3.2.3), which the engine answers with
+/// 501: a 2xx to CONNECT turns the connection into a tunnel (RFC 9110
+/// §9.3.6), which no answer form but a takeover could honour. absolute-form
+/// is taken for the `http` and `https` schemes, the only ones served here.
+#[inline]
+fn target_form(method: &[u8], target: &[u8]) -> Result<TargetForm, Reject> {
+  // The common case inline; the rest out of line keeps `parse_head` small
+  // enough for httparse's parse to be inlined into it.
+  if target.first() == Some(&b'/') && method != b"CONNECT" && is_target(target) {
+    return Ok(TargetForm::Origin);
+  }
+  other_target_form(method, target)
+}
+
+#[inline(never)]
+fn other_target_form(method: &[u8], target: &[u8]) -> Result<TargetForm, Reject> {
+  if !is_target(target) {
+    return Err(BAD_TARGET_BYTE);
+  }
+  if method == b"CONNECT" {
+    return Err(match host_and_port(target) {
+      Some((host, Some(_))) if !host.is_empty() => Reject::new(501, "CONNECT is not supported"),
+      _ => Reject::bad_request("CONNECT needs an authority-form target"),
+    });
+  }
+  match target {
+    [b'/', ..] => Ok(TargetForm::Origin),
+    b"*" if method == b"OPTIONS" => Ok(TargetForm::Asterisk),
+    b"*" => Err(Reject::bad_request("asterisk-form target outside OPTIONS")),
+    _ if is_http_uri(target) => Ok(TargetForm::Absolute),
+    _ => Err(Reject::bad_request("invalid request target")),
+  }
+}
+
+const BAD_TARGET_BYTE: Reject = Reject::bad_request("request target byte outside RFC 3986");
+
+/// Every byte may stand in a request target. Written without an early exit:
+/// targets are short and nearly always valid.
+fn is_target(bytes: &[u8]) -> bool {
+  bytes.iter().fold(true, |all, &b| all & TARGET_BYTE[usize::from(b)])
+}
+
+/// Visible ASCII (0x21–0x7E) but `"`, `#`, `<`, `>` and `\`, which RFC 3986
+/// has no place for and no browser sends unencoded (a `#` starts a fragment,
+/// never sent; `\` reads as `/` in some URL parsers and not in others).
+/// `{ } | ^ [ ] \`` stay: also outside RFC 3986, but browsers send them raw
+/// in query strings (the WHATWG URL query percent-encode set leaves them).
+static TARGET_BYTE: [bool; 256] = {
+  let mut table = [false; 256];
+  let mut b = 0x21;
+  while b < 0x7f {
+    table[b] = !matches!(b as u8, b'"' | b'#' | b'<' | b'>' | b'\\');
+    b += 1;
+  }
+  table
+};
+
+/// `http://authority...` or `https://authority...` (scheme case-insensitive)
+/// with a valid, non-empty authority (RFC 9110 §4.2).
+fn is_http_uri(target: &[u8]) -> bool {
+  let rest = match target.iter().position(|&b| b == b':') {
+    Some(4) if target[..4].eq_ignore_ascii_case(b"http") => &target[5..],
+    Some(5) if target[..5].eq_ignore_ascii_case(b"https") => &target[6..],
+    _ => return false,
+  };
+  let Some(rest) = rest.strip_prefix(b"//") else {
+    return false;
+  };
+  let authority_end = rest
+    .iter()
+    .position(|&b| matches!(b, b'/' | b'?' | b'#'))
+    .unwrap_or(rest.len());
+  matches!(host_and_port(&rest[..authority_end]), Some((host, _)) if !host.is_empty())
+}
+
+/// Splits `uri-host [ ":" port ]` (RFC 9110 §7.2, RFC 3986 §3.2.2), or
+/// `None` when the bytes are not of that shape: userinfo (`user@host`), a
+/// path, whitespace, a comma (a list of hosts) are all refused.
+///
+/// ```text
+/// uri-host    = IP-literal / IPv4address / reg-name
+/// IP-literal  = "[" ( IPv6address / IPvFuture ) "]"
+/// reg-name    = *( unreserved / pct-encoded / sub-delims )
+/// unreserved  = ALPHA / DIGIT / "-" / "." / "_" / "~"
+/// sub-delims  = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / ";" / "="
+///               (and ",", which we refuse: it reads as a list)
+/// port        = *DIGIT
+/// ```
+fn host_and_port(value: &[u8]) -> Option<(&[u8], Option<&[u8]>)> {
+  let host_end = if value.first() == Some(&b'[') {
+    let close = value.iter().position(|&b| b == b']')?;
+    let literal = &value[1..close];
+    // IPv6address / IPvFuture: hex digits, ":", ".", "v" and the characters
+    // an IPvFuture may add; its exact grammar is not a framing question.
+    if literal.is_empty() || !literal.iter().all(|&b| b == b':' || REG_NAME[usize::from(b)]) {
+      return None;
+    }
+    close + 1
+  } else {
+    reg_name_len(value)?
+  };
+  let (host, after_host) = value.split_at(host_end);
+  match after_host {
+    [] => Some((host, None)),
+    [b':', port @ ..] if port.iter().all(u8::is_ascii_digit) => Some((host, Some(port))),
+    _ => None,
+  }
+}
+
+/// The length of the `reg-name` (or IPv4address) at the start of `host`,
+/// up to a ":" or the end; `None` at a byte a reg-name cannot hold.
+fn reg_name_len(host: &[u8]) -> Option<usize> {
+  let mut i = 0;
+  while i < host.len() {
+    let b = host[i];
+    if REG_NAME[usize::from(b)] {
+      i += 1;
+    } else if b == b':' {
+      return Some(i);
+    } else if b == b'%'
+      && host
+        .get(i + 1..i + 3)
+        .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    {
+      i += 3;
+    } else {
+      return None;
+    }
+  }
+  Some(i)
+}
+
+/// unreserved / sub-delims (RFC 3986 §2.2–2.3) but ",", which we refuse as
+/// it reads as a list of hosts.
+static REG_NAME: [bool; 256] = {
+  let mut table = [false; 256];
+  let allowed = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+;=";
+  let mut i = 0;
+  while i < allowed.len() {
+    table[allowed[i] as usize] = true;
+    i += 1;
+  }
+  table
+};
+
 /// Accumulates the header fields that decide framing and connection reuse.
 struct HeadSemantics {
   minor_version: u8,
+  target_form: TargetForm,
   host_count: u32,
+  /// A Host field was present with an empty `uri-host`.
+  host_empty: bool,
   content_length: Option<u64>,
   transfer_encoding_seen: bool,
   /// Whether the last transfer coding seen so far is `chunked`.
@@ -184,10 +385,12 @@ struct HeadSemantics {
 }
 
 impl HeadSemantics {
-  fn new(minor_version: u8) -> Self {
+  fn new(minor_version: u8, target_form: TargetForm) -> Self {
     HeadSemantics {
       minor_version,
+      target_form,
       host_count: 0,
+      host_empty: false,
       content_length: None,
       transfer_encoding_seen: false,
       chunked_last: false,
@@ -210,6 +413,10 @@ impl HeadSemantics {
     let value = trim_ows(value);
     if name.eq_ignore_ascii_case("host") {
       self.host_count += 1;
+      match host_and_port(value) {
+        Some((host, _)) => self.host_empty |= host.is_empty(),
+        None => return Err(Reject::bad_request("invalid Host header")),
+      }
     } else if name.eq_ignore_ascii_case("content-length") {
       self.add_content_length(value)?;
     } else if name.eq_ignore_ascii_case("transfer-encoding") {
@@ -279,6 +486,11 @@ impl HeadSemantics {
     if self.host_count > 1 {
       return Err(Reject::bad_request("more than one Host header"));
     }
+    // RFC 9110 §7.2: Host is empty only when the target has no authority,
+    // and an origin-form target never carries one itself.
+    if self.host_empty && self.target_form != TargetForm::Absolute {
+      return Err(Reject::bad_request("empty Host header"));
+    }
     let body = if self.transfer_encoding_seen {
       if self.content_length.is_some() {
         // RFC 9112 §6.1: a server MAY reject a request with both; we always do.
@@ -346,143 +558,61 @@ fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
   memchr::memchr(needle, haystack)
 }
 
-/// Finds where a head ends ("\r\n\r\n" or a bare-LF blank line), scanning
-/// from `from`. Lets the reactor skip a full parse while a head is still
-/// arriving in small pieces.
-pub fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
-  // SIMD search for line feeds; a blank line is "\n\n" or "\n\r\n".
-  memchr::memchr_iter(b'\n', &buf[from.min(buf.len())..])
-    .map(|offset| from + offset)
-    .find_map(|lf| match (buf.get(lf + 1), buf.get(lf + 2)) {
-      (Some(b'\n'), _) => Some(lf + 2),
-      (Some(b'\r'), Some(b'\n')) => Some(lf + 3),
-      _ => None,
-    })
+/// What the bytes of a head received so far show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadScan {
+  /// No blank line yet, and nothing the line scan refuses.
+  Incomplete,
+  /// The head ends (its blank line included) at this offset.
+  Complete(usize),
+  Invalid(Reject),
+}
+
+/// Finds where a head ends ("\r\n\r\n"), scanning the line feeds from
+/// `from`, and refuses the first LF not preceded by CR.
+///
+/// RFC 9112 §2.2 lets a recipient take a bare LF as a line end; we do not
+/// (like llhttp's strict mode, Go and hyper): a front end that splits on
+/// CRLF only would read `Dummy: x\nContent-Length: 5` as one field, and the
+/// two would frame the body differently (CVE-2022-32214). Lets the reactor
+/// skip a full parse while a head is still arriving in small pieces.
+pub fn scan_head(buf: &[u8], from: usize) -> HeadScan {
+  // SIMD search for line feeds; there are few per head.
+  for lf in memchr::memchr_iter(b'\n', &buf[from.min(buf.len())..]).map(|offset| from + offset) {
+    if lf == 0 || buf[lf - 1] != b'\r' {
+      return HeadScan::Invalid(BARE_LF);
+    }
+    match (buf.get(lf + 1), buf.get(lf + 2)) {
+      (Some(b'\r'), Some(b'\n')) => return HeadScan::Complete(lf + 3),
+      // A blank line may still follow: "\r" with its "\n" to come.
+      _ => continue,
+    }
+  }
+  HeadScan::Incomplete
+}
+
+const BARE_LF: Reject = Reject::bad_request("bare LF line ending");
+
+/// Whether an incomplete head already holds bytes no valid request can hold
+/// where they are (a bad method character, a control byte in a field name,
+/// a bare CR, a bad version, a target byte outside RFC 3986): then it
+/// is refused now, not after the rest of the head or the request deadline.
+/// httparse checks each byte as far as the bytes go, so a partial parse
+/// finds all of these but the target's bytes, which httparse lets through.
+#[inline(never)]
+pub fn refuse_early(buf: &[u8]) -> Option<Reject> {
+  // One httparse call site (parse_head's) keeps it inlined on the hot path.
+  let mut table = [httparse::EMPTY_HEADER; MAX_HEADERS];
+  if let HeadStatus::Invalid(reject) = parse_head(buf, &mut table) {
+    return Some(reject);
+  }
+  // The target so far: after the method's space, up to the next space.
+  let line = &buf[..memchr(b'\r', buf).unwrap_or(buf.len())];
+  let target_start = line.iter().position(|&b| b == b' ')? + 1;
+  let target = &line[target_start..];
+  let target = &target[..target.iter().position(|&b| b == b' ').unwrap_or(target.len())];
+  (!is_target(target)).then_some(BAD_TARGET_BYTE)
 }
 
 #[cfg(test)]
-mod tests {
-  use super::*;
-
-  fn parse(bytes: &[u8]) -> HeadStatus {
-    let mut table = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    parse_head(bytes, &mut table)
-  }
-
-  fn complete(bytes: &[u8]) -> RequestHead {
-    match parse(bytes) {
-      HeadStatus::Complete(head) => head,
-      other => panic!("expected a complete head, got {other:?}"),
-    }
-  }
-
-  fn rejected(bytes: &[u8]) -> u16 {
-    match parse(bytes) {
-      HeadStatus::Invalid(reject) => reject.status,
-      other => panic!("expected a rejection, got {other:?}"),
-    }
-  }
-
-  #[test]
-  fn spans_point_into_the_buffer() {
-    let raw = b"GET /hello?x=1 HTTP/1.1\r\nHost: a\r\nX-Y: z\r\n\r\n";
-    let head = complete(raw);
-    assert_eq!(head.method.of_buf(raw), b"GET");
-    assert_eq!(head.path.of_buf(raw), b"/hello?x=1");
-    assert_eq!(head.version.of_buf(raw), b"HTTP/1.1");
-    assert_eq!(head.header_fields.of_buf(raw), b"Host: a\r\nX-Y: z\r\n");
-    assert_eq!(head.len, raw.len());
-    assert!(head.keep_alive);
-    assert_eq!(head.body, BodyFraming::None);
-  }
-
-  #[test]
-  fn every_prefix_is_partial() {
-    let raw = b"POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n";
-    for end in 0..raw.len() {
-      assert_eq!(parse(&raw[..end]), HeadStatus::Partial, "prefix of {end} bytes");
-    }
-    assert_eq!(complete(raw).body, BodyFraming::Length(3));
-  }
-
-  #[test]
-  fn leading_empty_lines_are_skipped() {
-    let raw = b"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n";
-    let head = complete(raw);
-    assert_eq!(head.start, 4);
-    assert_eq!(head.method.of_buf(raw), b"GET");
-  }
-
-  #[test]
-  fn keep_alive_rules() {
-    assert!(!complete(b"GET / HTTP/1.0\r\n\r\n").keep_alive);
-    assert!(complete(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").keep_alive);
-    assert!(!complete(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").keep_alive);
-    assert!(!complete(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: x, Close\r\n\r\n").keep_alive);
-  }
-
-  #[test]
-  fn framing_rules() {
-    assert_eq!(
-      complete(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").body,
-      BodyFraming::Chunked
-    );
-    assert_eq!(
-      complete(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n").body,
-      BodyFraming::Length(5)
-    );
-    assert_eq!(
-      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"),
-      400
-    );
-    assert_eq!(
-      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n"),
-      400
-    );
-    assert_eq!(
-      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n"),
-      400
-    );
-    assert_eq!(
-      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"),
-      400
-    );
-    assert_eq!(
-      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
-      400
-    );
-    assert_eq!(
-      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, chunked\r\n\r\n"),
-      400
-    );
-    assert_eq!(rejected(b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), 400);
-    assert_eq!(
-      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked;q=1\r\n\r\n"),
-      400
-    );
-    assert_eq!(
-      rejected(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked ;x\r\n\r\n"),
-      400
-    );
-  }
-
-  #[test]
-  fn grammar_and_host_rules() {
-    assert_eq!(rejected(b"GET / HTTP/1.1\r\n\r\n"), 400);
-    assert_eq!(rejected(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
-    assert_eq!(rejected(b"GET / HTTP/1.1\r\nHost : a\r\n\r\n"), 400);
-    assert_eq!(rejected(b"GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n"), 400);
-    assert_eq!(rejected(b"GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n"), 400);
-    assert_eq!(rejected(b"G(T / HTTP/1.1\r\nHost: a\r\n\r\n"), 400);
-    assert_eq!(rejected(b"GET / HTTP/9.9\r\nHost: a\r\n\r\n"), 505);
-    assert_eq!(rejected(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), 505);
-  }
-
-  #[test]
-  fn head_end_is_found_from_any_offset() {
-    let raw = b"GET / HTTP/1.1\r\nHost: a\r\n\r\nNEXT";
-    assert_eq!(find_head_end(raw, 0), Some(raw.len() - 4));
-    assert_eq!(find_head_end(b"GET / HTTP/1.0\n\n", 0), Some(16));
-    assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nHost: a\r\n", 0), None);
-  }
-}
+mod tests;

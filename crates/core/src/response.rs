@@ -1,69 +1,24 @@
 //! Answers from the embedder, and the responses the engine writes itself.
 //!
 //! The embedder sends all answers of one JavaScript tick in ONE buffer of
-//! records: a 20-byte little-endian header (`conn`, `generation`, `seq`,
-//! `kind`, `len`) followed by `len` bytes, padded to a multiple of 4 so that
-//! every header is 4-byte aligned (JavaScript writes it through a
-//! `Uint32Array`). `index.ts` writes the same layout.
+//! records, laid out as `wire` says (`RECORD_HEADER_LEN`, `KIND_*`).
 
 use crate::batch::RequestId;
+use crate::wire::{FILE_META_LEN, KIND_EXTERNAL, RECORD_HEADER_LEN};
 
-pub const RECORD_HEADER_LEN: usize = 20;
-
-/// The low 4 bits of a record's `kind`.
-pub mod kind {
-  /// The bytes are a whole HTTP response, sent verbatim.
-  pub const RAW: u32 = 0;
-  /// The bytes are a body: the engine frames a `200 OK` around them.
-  pub const BODY: u32 = 1;
-  /// The bytes are `FILE_META_LEN` bytes of file description (see
-  /// `FileMeta`) followed by a whole response head; the body is sent from
-  /// the file.
-  pub const FILE: u32 = 2;
-  /// The bytes are sent verbatim, then the connection leaves the engine and
-  /// is handed to the embedder (V's `takeover_mode: manual`): WebSocket,
-  /// server-sent events, proxies.
-  pub const TAKEOVER: u32 = 3;
-  /// A piece of a streamed answer: the bytes go out as they are (the head,
-  /// then body pieces the embedder framed). The request stays in place, and
-  /// later answers wait, until a piece with `STREAM_END`.
-  pub const STREAM: u32 = 4;
-  /// Not an answer: the embedder consumed this many bytes (a little-endian
-  /// `u32` payload) of the streamed body of the request; more may come.
-  pub const BODY_CREDIT: u32 = 5;
-  pub const MASK: u32 = 0xf;
-  /// Close the connection once this response is written.
-  pub const CLOSE: u32 = 0x10;
-  /// The payload is not in the record buffer but the next external buffer
-  /// passed with it (see `answers_with_externals`).
-  pub const EXTERNAL: u32 = 0x20;
-  /// For `STREAM`: the last piece of the answer.
-  pub const STREAM_END: u32 = 0x40;
-  /// For `STREAM`: tell the embedder (a `flags::DRAINED` row) once the
-  /// connection's unwritten output falls below `STREAM_LOW_WATER`.
-  pub const WANT_DRAIN: u32 = 0x80;
-  /// For `BODY`: the content type is `CONTENT_TYPES[(kind >> 8) & 0xff]`.
-  pub const CONTENT_TYPE_SHIFT: u32 = 8;
-}
-
-/// Unwritten output of a streaming connection below which a waiting
-/// embedder is told to go on writing.
-pub const STREAM_LOW_WATER: usize = 64 * 1024;
-
-/// Bytes of file description at the start of a `kind::FILE` payload:
-/// descriptor (`i32`), offset (`u64`), length (`u64`), little-endian.
-pub const FILE_META_LEN: usize = 20;
-
-/// The file part of a `kind::FILE` answer.
+/// The file part of a `KIND_FILE` answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileMeta {
+  /// The embedder's open descriptor (the engine duplicates it).
   pub fd: i32,
+  /// Where in the file the body starts.
   pub offset: u64,
+  /// How many bytes of the file the body is.
   pub length: u64,
 }
 
 impl FileMeta {
-  /// Splits a `kind::FILE` payload into its file description and head.
+  /// Splits a `KIND_FILE` payload into its file description and head.
   pub fn split(payload: &[u8]) -> Option<(FileMeta, &[u8])> {
     if payload.len() < FILE_META_LEN {
       return None;
@@ -74,7 +29,7 @@ impl FileMeta {
     Some((FileMeta { fd, offset, length }, &payload[FILE_META_LEN..]))
   }
 
-  /// The payload of a `kind::FILE` answer.
+  /// The payload of a `KIND_FILE` answer.
   pub fn payload(&self, head: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(FILE_META_LEN + head.len());
     out.extend_from_slice(&self.fd.to_le_bytes());
@@ -84,14 +39,6 @@ impl FileMeta {
     out
   }
 }
-
-/// Content types the embedder can pick for body-only answers, by index.
-pub const CONTENT_TYPES: [&str; 4] = [
-  "text/plain; charset=utf-8",
-  "text/html; charset=utf-8",
-  "application/json",
-  "application/octet-stream",
-];
 
 /// One answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +54,7 @@ pub fn answers(records: &[u8]) -> impl Iterator<Item = Answer<'_>> {
 }
 
 /// Walks records whose payload may live outside the buffer: a record with
-/// `kind::EXTERNAL` is a header alone, its `len` bytes are the next of
+/// `KIND_EXTERNAL` is a header alone, its `len` bytes are the next of
 /// `externals` (large bodies the embedder did not copy into `records`). The
 /// answers it yields have the `EXTERNAL` bit cleared. A truncated or
 /// inconsistent record ends the walk.
@@ -129,13 +76,13 @@ pub fn answers_with_externals<'a>(
     let kind = word(3);
     let len = word(4) as usize;
     let rest = &records[RECORD_HEADER_LEN..];
-    if kind & kind::EXTERNAL != 0 {
+    if kind & KIND_EXTERNAL != 0 {
       match externals.next() {
         Some(bytes) if bytes.len() == len => {
           records = rest;
           return Some(Answer {
             id,
-            kind: kind & !kind::EXTERNAL,
+            kind: kind & !KIND_EXTERNAL,
             bytes,
           });
         }
@@ -190,7 +137,7 @@ pub fn record_len(len: usize) -> usize {
 /// Whether a verbatim response asks for the connection to close: a
 /// `Connection` header in its head (not its body) listing `close`.
 pub fn raw_response_closes(response: &[u8]) -> bool {
-  let head_end = crate::head::find_head_end(response, 0).unwrap_or(response.len());
+  let head_end = raw_head_len(response);
   response[..head_end].split(|&b| b == b'\n').skip(1).any(|line| {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let Some(colon) = line.iter().position(|&b| b == b':') else {
@@ -201,6 +148,140 @@ pub fn raw_response_closes(response: &[u8]) -> bool {
         .split(|&b| b == b',')
         .any(|token| crate::head::trim_ows(token).eq_ignore_ascii_case(b"close"))
   })
+}
+
+/// Length of a verbatim response's head, its blank line included (the whole
+/// response when no blank line is in it). The embedder's own bytes may end
+/// lines with a bare LF; we read them as generously as a client would.
+pub fn raw_head_len(response: &[u8]) -> usize {
+  let mut gate = HeadEnd::default();
+  gate.find(response).unwrap_or(response.len())
+}
+
+/// The status code at the start of a verbatim response (`HTTP/1.1 204 …`).
+pub fn raw_status(response: &[u8]) -> Option<u16> {
+  match response {
+    [b'H', b'T', b'T', b'P', b'/', _, b'.', _, b' ', a, b, c, ..]
+      if a.is_ascii_digit() && b.is_ascii_digit() && c.is_ascii_digit() =>
+    {
+      Some(u16::from(a - b'0') * 100 + u16::from(b - b'0') * 10 + u16::from(c - b'0'))
+    }
+    _ => None,
+  }
+}
+
+/// The no-body rule, in one place for every answer form (verbatim, framed,
+/// file, streamed): the answer to HEAD, and every 1xx, 204 and 304 answer,
+/// end with their head (RFC 9110 §6.4.1, §9.3.2; RFC 9112 §6.3). Whatever an
+/// embedder puts after such a head is dropped here, so a handler that
+/// answers HEAD like GET cannot desync the client. An interim 1xx head may be
+/// followed by the next response's head (`103` then `200`), which is let
+/// through and judged in turn; after `101 Switching Protocols` the bytes
+/// belong to the new protocol and all go out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyGate {
+  head_request: bool,
+  state: GateState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GateState {
+  /// Before or inside a response head; `status` once its line was read.
+  Head {
+    status: Option<u16>,
+    started: bool,
+    end: HeadEnd,
+  },
+  Body,
+  Dropping,
+}
+
+impl BodyGate {
+  /// A gate for the answer to a request (`head_request`: its method was HEAD).
+  pub fn new(head_request: bool) -> Self {
+    BodyGate {
+      head_request,
+      state: GateState::Head {
+        status: None,
+        started: false,
+        end: HeadEnd::default(),
+      },
+    }
+  }
+
+  /// Whether the rest of the answer is being dropped (a file body then stays
+  /// unsent).
+  pub fn drops_body(&self) -> bool {
+    self.state == GateState::Dropping
+  }
+
+  /// How many bytes at the start of `piece`, the next bytes of the answer,
+  /// go on the wire (the rest is a body the answer cannot have).
+  pub fn admit(&mut self, piece: &[u8]) -> usize {
+    let mut at = 0;
+    loop {
+      match &mut self.state {
+        GateState::Body => return piece.len(),
+        GateState::Dropping => return at,
+        GateState::Head { status, started, end } => {
+          if !*started {
+            *started = true;
+            *status = raw_status(&piece[at..]);
+            let may_have_body = !self.head_request && matches!(*status, Some(s) if s >= 200 && s != 204 && s != 304);
+            if may_have_body {
+              // The common case decides at once: no scan for the head's end.
+              self.state = GateState::Body;
+              continue;
+            }
+          }
+          let Some(head_len) = end.find(&piece[at..]) else {
+            return piece.len();
+          };
+          at += head_len;
+          self.state = match *status {
+            Some(101) => GateState::Body,
+            Some(100..=199) => BodyGate::new(self.head_request).state,
+            Some(204 | 304) => GateState::Dropping,
+            _ if self.head_request => GateState::Dropping,
+            _ => GateState::Body,
+          };
+        }
+      }
+    }
+  }
+}
+
+/// Finds the blank line that ends a head across pieces: remembers the last
+/// bytes seen, so "\r\n" + "\r\n" split over two pieces is found.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct HeadEnd {
+  /// The last (up to) three bytes before the next piece, oldest first in the
+  /// high bytes.
+  tail: u32,
+}
+
+impl HeadEnd {
+  /// The length of `piece` up to and including the head's blank line
+  /// ("\r\n\r\n" or "\n\n"), if it is in this piece.
+  fn find(&mut self, piece: &[u8]) -> Option<usize> {
+    let mut window = self.tail;
+    let mut from = 0;
+    for lf in memchr::memchr_iter(b'\n', piece) {
+      for &b in &piece[from..=lf] {
+        window = (window << 8) | u32::from(b);
+      }
+      from = lf + 1;
+      if window == 0x0d0a_0d0a || window & 0xffff == 0x0a0a {
+        self.tail = 0;
+        return Some(lf + 1);
+      }
+    }
+    for &b in &piece[from..] {
+      window = (window << 8) | u32::from(b);
+    }
+    self.tail = window & 0x00ff_ffff;
+    None
+  }
 }
 
 /// Appends the head of a `200 OK` around a body of `body_len` bytes.
@@ -229,6 +310,7 @@ pub fn write_body_head(
 pub enum ConnectionHeader {
   /// HTTP/1.1 default: stays open.
   None,
+  /// `Connection: close`: the connection closes after this response.
   Close,
   /// An HTTP/1.0 client that asked to keep the connection open.
   KeepAlive,
@@ -255,20 +337,54 @@ pub fn error_response(status: u16, detail: &str, date: &[u8], close: bool) -> Ve
 /// `100 Continue`, the interim answer to `Expect: 100-continue`.
 pub const CONTINUE_RESPONSE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
+/// The reason phrase of every status code either side frames, the one table
+/// of them: the engine's error answers read it here, and the TypeScript layer
+/// reads it once through the binding (`reasonPhrases`) for the heads it frames.
+/// Sorted by code.
+pub const REASON_PHRASES: &[(u16, &str)] = &[
+  (100, "Continue"),
+  (101, "Switching Protocols"),
+  (103, "Early Hints"),
+  (200, "OK"),
+  (201, "Created"),
+  (202, "Accepted"),
+  (204, "No Content"),
+  (206, "Partial Content"),
+  (301, "Moved Permanently"),
+  (302, "Found"),
+  (303, "See Other"),
+  (304, "Not Modified"),
+  (307, "Temporary Redirect"),
+  (308, "Permanent Redirect"),
+  (400, "Bad Request"),
+  (401, "Unauthorized"),
+  (403, "Forbidden"),
+  (404, "Not Found"),
+  (405, "Method Not Allowed"),
+  (408, "Request Timeout"),
+  (409, "Conflict"),
+  (410, "Gone"),
+  (413, "Content Too Large"),
+  (415, "Unsupported Media Type"),
+  (416, "Range Not Satisfiable"),
+  (417, "Expectation Failed"),
+  (422, "Unprocessable Content"),
+  (429, "Too Many Requests"),
+  (431, "Request Header Fields Too Large"),
+  (500, "Internal Server Error"),
+  (501, "Not Implemented"),
+  (502, "Bad Gateway"),
+  (503, "Service Unavailable"),
+  (504, "Gateway Timeout"),
+  (505, "HTTP Version Not Supported"),
+];
+
+/// The reason phrase for `status`; a code the table lacks gets `Status`
+/// (clients ignore the phrase, RFC 9112 §4).
 pub fn reason_phrase(status: u16) -> &'static str {
-  match status {
-    400 => "Bad Request",
-    404 => "Not Found",
-    408 => "Request Timeout",
-    413 => "Content Too Large",
-    417 => "Expectation Failed",
-    431 => "Request Header Fields Too Large",
-    403 => "Forbidden",
-    500 => "Internal Server Error",
-    503 => "Service Unavailable",
-    505 => "HTTP Version Not Supported",
-    _ => "Error",
-  }
+  REASON_PHRASES
+    .binary_search_by_key(&status, |&(code, _)| code)
+    .map_or("Status", |i| REASON_PHRASES[i].1)
 }
 
 fn push_decimal(out: &mut Vec<u8>, mut value: usize) {
@@ -288,6 +404,7 @@ fn push_decimal(out: &mut Vec<u8>, mut value: usize) {
 #[cfg(test)]
 mod tests {
   use super::*;
+  use crate::wire::{CONTENT_TYPES, KIND_BODY, KIND_CLOSE, KIND_RAW};
 
   #[test]
   fn records_round_trip() {
@@ -302,14 +419,14 @@ mod tests {
       generation: 5,
       seq: 6,
     };
-    push_answer(&mut records, a, kind::RAW, b"HTTP/1.1 204 No Content\r\n\r\n");
-    push_answer(&mut records, b, kind::BODY | kind::CLOSE, b"hi");
+    push_answer(&mut records, a, KIND_RAW, b"HTTP/1.1 204 No Content\r\n\r\n");
+    push_answer(&mut records, b, KIND_BODY | KIND_CLOSE, b"hi");
     assert_eq!(records.len() % 4, 0, "records stay 4-byte aligned");
     let all: Vec<_> = answers(&records).collect();
     assert_eq!(all.len(), 2);
     assert_eq!(all[0].id, a);
     assert_eq!(all[1].bytes, b"hi");
-    assert_eq!(all[1].kind & kind::CLOSE, kind::CLOSE);
+    assert_eq!(all[1].kind & KIND_CLOSE, KIND_CLOSE);
     // A truncated buffer yields only the whole records.
     assert_eq!(answers(&records[..records.len() - 3]).count(), 1);
     assert_eq!(whole_records_len(&records[..records.len() - 3]), record_len(27));
@@ -324,13 +441,13 @@ mod tests {
       generation: 0,
       seq: 0,
     };
-    for word in [a.conn, a.generation, a.seq, kind::BODY | kind::EXTERNAL, 5] {
+    for word in [a.conn, a.generation, a.seq, KIND_BODY | KIND_EXTERNAL, 5] {
       records.extend_from_slice(&word.to_le_bytes());
     }
-    push_answer(&mut records, a, kind::RAW, b"inline");
+    push_answer(&mut records, a, KIND_RAW, b"inline");
     let all: Vec<_> = answers_with_externals(&records, &[b"large"]).collect();
     assert_eq!(all.len(), 2);
-    assert_eq!((all[0].kind, all[0].bytes), (kind::BODY, &b"large"[..]));
+    assert_eq!((all[0].kind, all[0].bytes), (KIND_BODY, &b"large"[..]));
     assert_eq!(all[1].bytes, b"inline");
     // A missing or mismatched external ends the walk.
     assert_eq!(answers_with_externals(&records, &[]).count(), 0);
@@ -347,6 +464,49 @@ mod tests {
       b"HTTP/1.1 200 OK\r\nContent-Length: 19\r\n\r\nConnection: close\r\n"
     ));
     assert!(!raw_response_closes(b"HTTP/1.1 200 OK\r\n\r\n"));
+  }
+
+  fn on_wire(head_request: bool, pieces: &[&[u8]]) -> Vec<u8> {
+    let mut gate = BodyGate::new(head_request);
+    pieces
+      .iter()
+      .flat_map(|piece| piece[..gate.admit(piece)].to_vec())
+      .collect()
+  }
+
+  #[test]
+  fn answers_that_cannot_have_a_body_end_with_their_head() {
+    let get = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+    assert_eq!(on_wire(false, &[get]), get);
+    assert_eq!(on_wire(true, &[get]), &get[..get.len() - 5]);
+    let no_content = b"HTTP/1.1 204 No Content\r\n\r\nsneaky";
+    assert_eq!(on_wire(false, &[no_content]), &no_content[..no_content.len() - 6]);
+    let not_modified = b"HTTP/1.1 304 Not Modified\nETag: x\n\nbody";
+    assert_eq!(on_wire(false, &[not_modified]), &not_modified[..not_modified.len() - 4]);
+    // Split anywhere, the same bytes go out.
+    for split in 0..get.len() {
+      assert_eq!(
+        on_wire(true, &[&get[..split], &get[split..]]),
+        &get[..get.len() - 5],
+        "split {split}"
+      );
+    }
+    // Interim answers let the final one through, which is judged in turn.
+    let hints = b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    assert_eq!(on_wire(false, &[hints]), hints);
+    assert_eq!(on_wire(true, &[hints]), &hints[..hints.len() - 2]);
+    let upgrade = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\nframes";
+    assert_eq!(on_wire(true, &[upgrade]), upgrade);
+    assert_eq!(raw_status(b"HTTP/1.1 404 Not Found\r\n"), Some(404));
+    assert_eq!(raw_status(b"HTTP/1.1 4"), None);
+    assert_eq!(raw_head_len(b"HTTP/1.1 200 OK\r\n\r\nbody"), 19);
+  }
+
+  #[test]
+  fn reason_phrases_are_sorted_and_found() {
+    assert!(REASON_PHRASES.windows(2).all(|pair| pair[0].0 < pair[1].0));
+    assert_eq!(reason_phrase(431), "Request Header Fields Too Large");
+    assert_eq!(reason_phrase(299), "Status");
   }
 
   #[test]

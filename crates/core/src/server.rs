@@ -18,7 +18,8 @@ use crate::reactor::{
   answer_now, pull, recycle, run_io_thread, write_answers, Embedder, Reactor, ReactorCell, ReactorSettings,
   ShutdownMode, ThreadShared, THREAD_SHIFT,
 };
-use crate::response::{answers_with_externals, error_response, kind, push_answer, Answer, FileMeta};
+use crate::response::{answers_with_externals, error_response, push_answer, Answer, FileMeta};
+use crate::wire::{KIND_CLOSE, KIND_FILE, KIND_MASK, KIND_RAW};
 
 /// Which addresses an empty `host` listens on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,21 +33,35 @@ pub enum Family {
 /// Everything the engine needs to know; validated by the embedder.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
+  /// The interface to bind ('' = every interface of `family`).
   pub host: String,
+  /// The port (0: a free one, see `ServerHandle::local_addr`).
   pub port: u16,
+  /// IPv4 only, or IPv6 dual-stack.
   pub family: Family,
+  /// The longest request head; longer is answered 431.
   pub max_request_buffer_size: usize,
+  /// The longest body, decoded; longer is answered 413.
   pub max_body_size: u64,
   /// Bodies longer than this reach the embedder in pieces as they arrive.
   pub stream_body_over: u64,
+  /// A request not complete this long after its first byte gets 408.
   pub request_timeout: Duration,
+  /// An idle keep-alive connection closes after this long.
   pub idle_timeout: Duration,
+  /// A request whose embedder has not answered by then gets 503 (None: never).
   pub handler_timeout: Option<Duration>,
+  /// Accepting pauses while this many connections are open.
   pub max_connections: usize,
+  /// `SO_REUSEPORT`: several servers (processes, threads) on one port.
   pub reuse_port: bool,
+  /// I/O threads, each with its own poll and connections.
   pub io_threads: usize,
+  /// Per-request `bumpalo` arenas (false: the global allocator).
   pub prealloc: bool,
+  /// One line per request on stderr with its arena's use.
   pub arena_trace: bool,
+  /// The listen backlog.
   pub backlog: i32,
   /// With one I/O thread: let the embedder's thread run turns itself while
   /// it is busy (`ServerHandle::pull`), so that under load requests do not
@@ -54,6 +69,9 @@ pub struct EngineConfig {
   pub inline_turns: bool,
 }
 
+/// The defaults users are told (the README's config table, `DEFAULTS` in
+/// `src/config.ts`); `__test__/config.spec.ts` checks, through the binding's
+/// `engineDefaults()`, that these agree with them.
 impl Default for EngineConfig {
   fn default() -> Self {
     EngineConfig {
@@ -64,9 +82,9 @@ impl Default for EngineConfig {
       max_body_size: 10 * 1024 * 1024,
       stream_body_over: u64::MAX,
       request_timeout: Duration::from_secs(30),
-      idle_timeout: Duration::from_secs(30),
+      idle_timeout: Duration::from_secs(75),
       handler_timeout: Some(Duration::from_secs(60)),
-      max_connections: 100_000,
+      max_connections: 65_536,
       reuse_port: false,
       io_threads: 1,
       prealloc: true,
@@ -148,17 +166,19 @@ impl ServerHandle {
     })
   }
 
+  /// The bound address (the port the OS picked for port 0).
   pub fn local_addr(&self) -> SocketAddr {
     self.local_addr
   }
 
+  /// How many I/O threads serve (each reports its own stop).
   pub fn thread_count(&self) -> usize {
     self.threads.len()
   }
 
   /// Routes the answer records of one tick to the threads owning their
   /// connections, and marks `batch_done_thread`'s batch consumed.
-  /// `externals` are the payloads of `kind::EXTERNAL` records, in order.
+  /// `externals` are the payloads of `KIND_EXTERNAL` records, in order.
   /// Returns whether the caller runs the turns now (it should `pull` soon).
   pub fn respond(&self, records: &[u8], externals: &[&[u8]], batch_done_thread: Option<u32>) -> bool {
     // Direct answers: while the embedder runs the turns, its answers go to
@@ -246,6 +266,8 @@ impl ServerHandle {
     }
   }
 
+  /// Asks every I/O thread to stop, gracefully or at once; each reports
+  /// through `Embedder::stopped`.
   pub fn shutdown(&self, mode: ShutdownMode) {
     for shared in &self.threads {
       shared.post_shutdown(mode);
@@ -273,11 +295,11 @@ impl Drop for ServerHandle {
 /// here, during the call, and the inbox owns the duplicate. A file that
 /// cannot be taken over is answered with 500.
 fn is_file_answer(answer: Answer) -> bool {
-  answer.kind & kind::MASK == kind::FILE
+  answer.kind & KIND_MASK == KIND_FILE
 }
 
 fn push_owned_answer(out: &mut Vec<u8>, answer: &Answer) {
-  if answer.kind & kind::MASK != kind::FILE {
+  if answer.kind & KIND_MASK != KIND_FILE {
     push_answer(out, answer.id, answer.kind, answer.bytes);
     return;
   }
@@ -294,8 +316,8 @@ fn push_owned_answer(out: &mut Vec<u8>, answer: &Answer) {
   match owned {
     Some(payload) => push_answer(out, answer.id, answer.kind, &payload),
     None => {
-      let response = error_response(500, "the file could not be sent", b"", answer.kind & kind::CLOSE != 0);
-      push_answer(out, answer.id, kind::RAW | (answer.kind & kind::CLOSE), &response);
+      let response = error_response(500, "the file could not be sent", b"", answer.kind & KIND_CLOSE != 0);
+      push_answer(out, answer.id, KIND_RAW | (answer.kind & KIND_CLOSE), &response);
     }
   }
 }
@@ -355,15 +377,7 @@ fn bind_one(address: SocketAddr, backlog: i32, reuse_port: bool) -> io::Result<m
   if address.is_ipv6() && address.ip().is_unspecified() {
     socket.set_only_v6(false)?;
   }
-  // On Windows SO_REUSEADDR lets another process steal the port: never there.
-  #[cfg(unix)]
-  socket.set_reuse_address(true)?;
-  #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
-  if reuse_port {
-    socket.set_reuse_port(true)?;
-  }
-  #[cfg(not(unix))]
-  let _ = reuse_port;
+  crate::sys::set_listener_options(&socket, reuse_port)?;
   socket.bind(&address.into())?;
   socket.listen(backlog)?;
   socket.set_nonblocking(true)?;

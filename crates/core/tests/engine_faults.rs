@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{read_until, statuses, TestServer};
-use fasthttp_core::response::{kind, push_answer};
+use fasthttp_core::internals::push_answer;
+use fasthttp_core::wire::{KIND_BODY, KIND_RAW};
 use fasthttp_core::{Batch, Embedder, EngineConfig, RequestId, ServerHandle};
 
 /// An embedder whose `deliver` panics, as a buggy binding would.
@@ -68,7 +69,7 @@ fn garbage_answer_records_are_ignored_and_the_server_keeps_serving() {
       generation: 7,
       seq: 9,
     },
-    kind::RAW,
+    KIND_RAW,
     b"HTTP/1.1 200 OK\r\n\r\n",
   );
   server.handle.respond(&garbage, &[], None);
@@ -85,11 +86,11 @@ fn a_truncated_record_never_swallows_answers_posted_after_it() {
   // A record header announcing more bytes than follow, posted right before
   // every real answer: the real answers must all still arrive.
   let mut junk = Vec::new();
-  for word in [0u32, 0, 0, kind::RAW, 1000] {
+  for word in [0u32, 0, 0, KIND_RAW, 1000] {
     junk.extend_from_slice(&word.to_le_bytes());
   }
   junk.extend_from_slice(b"HTTP/1.1 200 OK");
-  let answerer = Arc::new(|seen: &common::Seen| Some((kind::BODY, common::echo_body(seen))));
+  let answerer = Arc::new(|seen: &common::Seen| Some((KIND_BODY, common::echo_body(seen))));
   let server = TestServer::start_with_junk(EngineConfig::default(), answerer, junk);
   for round in 0..50 {
     let mut stream = server.connect();

@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{read_until, statuses, Seen, TestServer};
-use fasthttp_core::response::{kind, FileMeta};
+use fasthttp_core::internals::FileMeta;
+use fasthttp_core::wire::{KIND_BODY, KIND_FILE};
 use fasthttp_core::EngineConfig;
 
 /// Files the test handler opened; they stay open until the test ends, as a
@@ -36,7 +37,7 @@ fn file_answer(path: &std::path::Path, offset: u64, length: u64) -> (u32, Vec<u8
   }
   .payload(head.as_bytes());
   OPEN.lock().unwrap().push(file);
-  (kind::FILE, payload)
+  (KIND_FILE, payload)
 }
 
 fn open_fds() -> usize {
@@ -60,7 +61,7 @@ fn file_bodies_arrive_whole_in_order_and_leak_nothing() {
       "/big" => file_answer(&big_path, 0, 3_000_000),
       "/range" => file_answer(&big_path, 1000, 5000),
       "/empty" => file_answer(&empty_path, 0, 0),
-      _ => (kind::BODY, b"after".to_vec()),
+      _ => (KIND_BODY, b"after".to_vec()),
     })
   });
   let fds_before = open_fds();

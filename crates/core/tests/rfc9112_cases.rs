@@ -210,6 +210,96 @@ const CASES: &[Case] = &[
     b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\r\nhello\r\n0\r\n\r\n",
     400,
   ),
+  // Bare LF is no line end anywhere (RFC 9112 §2.2 lets us refuse it).
+  case(
+    "bare LF ends a field line (desync)",
+    b"GET / HTTP/1.1\r\nHost: x\r\nDummy: x\nContent-Length: 5\r\n\r\nhello",
+    400,
+  ),
+  case("bare LF ends the request line", b"GET / HTTP/1.1\nHost: a\r\n\r\n", 400),
+  case("bare LF blank line", b"GET / HTTP/1.1\r\nHost: a\r\n\n", 400),
+  case("bare LF leading line", b"\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+  case(
+    "bare LF in trailers",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: v\n\r\n",
+    400,
+  ),
+  case(
+    "bare LF after chunk data",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\n0\r\n\r\n",
+    400,
+  ),
+  // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ( token / quoted-string ) ] )
+  case(
+    "chunk-size then whitespace only",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n",
+    400,
+  ),
+  case(
+    "chunk-ext without a name",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;\r\nhello\r\n0\r\n\r\n",
+    400,
+  ),
+  case(
+    "chunk-ext unterminated quoted string",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;a=\"b\r\nhello\r\n0\r\n\r\n",
+    400,
+  ),
+  case(
+    "chunk-ext BWS before ;",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 ;a=b\r\nhello\r\n0\r\n\r\n",
+    200,
+  ),
+  case(
+    "chunk-ext quoted value with space",
+    b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;a=\"b c\"\r\nhello\r\n0\r\n\r\n",
+    200,
+  ),
+  // The request target is visible ASCII; field values may carry obs-text.
+  case(
+    "UTF-8 bytes in the target",
+    b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n",
+    400,
+  ),
+  case("DEL in the target", b"GET /a\x7fb HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+  case(
+    "obs-text in a field value",
+    b"GET / HTTP/1.1\r\nHost: a\r\nX: caf\xc3\xa9\r\n\r\n",
+    200,
+  ),
+  // Host = uri-host [ ":" port ]; each target form only with its method.
+  case("Host with userinfo", b"GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", 400),
+  case("Host with a path", b"GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400),
+  case("Host with a space", b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400),
+  case("Host list", b"GET / HTTP/1.1\r\nHost: a, b\r\n\r\n", 400),
+  case("empty Host, origin-form", b"GET / HTTP/1.1\r\nHost:\r\n\r\n", 400),
+  case(
+    "Host IPv6 literal with port",
+    b"GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n",
+    200,
+  ),
+  case(
+    "empty Host, absolute-form",
+    b"GET http://a/ HTTP/1.1\r\nHost:\r\n\r\n",
+    200,
+  ),
+  case("asterisk-form with GET", b"GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400),
+  case(
+    "authority-form with GET",
+    b"GET a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n",
+    400,
+  ),
+  case(
+    "CONNECT is not implemented",
+    b"CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n",
+    501,
+  ),
+  case(
+    "CONNECT with origin-form",
+    b"CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n",
+    400,
+  ),
+  case("relative target", b"GET index.html HTTP/1.1\r\nHost: a\r\n\r\n", 400),
 ];
 
 #[test]
@@ -235,6 +325,38 @@ fn expect_100_continue_with_a_too_large_body_gets_413_not_100() {
   let (answer, closed) = exchange(&mut stream, &[head], Duration::ZERO, Duration::from_millis(300));
   assert_eq!(statuses(&answer), vec![413]);
   assert!(closed);
+}
+
+#[test]
+fn an_impossible_byte_is_refused_before_the_head_ends() {
+  let server = TestServer::start(EngineConfig {
+    request_timeout: Duration::from_secs(30),
+    ..config()
+  });
+  for partial in [
+    &b"GET / HTTP/1.1\r\nHo\x01st"[..],
+    b"G(T / HTTP/1.1\r\n",
+    b"GET / HTTP/1.1\r\nHost: a\rX",
+    b"GET / HTTX/1.1\r\n",
+    b"GET /caf\xc3\xa9",
+    b"GET / HTTP/1.1\r\nHost: a\nX: y",
+  ] {
+    let mut stream = server.connect();
+    // The socket stays open and the head unfinished: only the bytes so far
+    // can have decided the answer, long before the 30 s deadline.
+    let (answer, closed) = exchange(&mut stream, &[partial], Duration::ZERO, Duration::from_secs(2));
+    assert_eq!(statuses(&answer), vec![400], "{:?}", String::from_utf8_lossy(partial));
+    assert!(closed, "closed after refusing {:?}", String::from_utf8_lossy(partial));
+  }
+}
+
+#[test]
+fn expect_100_continue_in_any_case_gets_the_interim_answer() {
+  let server = TestServer::start(config());
+  let mut stream = server.connect();
+  let head = b"POST /e HTTP/1.1\r\nHost: a\r\nExpect: 100-Continue\r\nContent-Length: 2\r\n\r\n";
+  let (interim, _) = exchange(&mut stream, &[head], Duration::ZERO, Duration::from_millis(300));
+  assert_eq!(interim, b"HTTP/1.1 100 Continue\r\n\r\n");
 }
 
 fn config() -> EngineConfig {

@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::read_until;
-use fasthttp_core::batch::{field, flags, BODY_WINDOW, REQUEST_FIELDS};
-use fasthttp_core::response::{kind, push_answer};
+use fasthttp_core::internals::push_answer;
+use fasthttp_core::wire::*;
 use fasthttp_core::{Batch, Embedder, EngineConfig, RequestId, ServerHandle, ShutdownMode};
 
 struct Forward(Mutex<Sender<Batch>>);
@@ -80,13 +80,13 @@ impl Harness {
       .chunks(REQUEST_FIELDS)
       .map(|row| Row {
         id: RequestId {
-          conn: row[field::CONN],
-          generation: row[field::GENERATION],
-          seq: row[field::SEQ],
+          conn: row[FIELD_CONN],
+          generation: row[FIELD_GENERATION],
+          seq: row[FIELD_SEQ],
         },
-        flags: row[field::FLAGS],
-        data: batch.data[row[field::DATA_START] as usize..][..row[field::DATA_LEN] as usize].to_vec(),
-        status: row[field::RESERVED],
+        flags: row[FIELD_FLAGS],
+        data: batch.data[row[FIELD_DATA_START] as usize..][..row[FIELD_DATA_LEN] as usize].to_vec(),
+        status: row[FIELD_RESERVED],
       })
       .collect()
   }
@@ -108,7 +108,7 @@ impl Harness {
   }
 
   fn credit(&self, id: RequestId, bytes: usize) {
-    self.answer(id, kind::BODY_CREDIT, &(bytes as u32).to_le_bytes());
+    self.answer(id, KIND_BODY_CREDIT, &(bytes as u32).to_le_bytes());
   }
 }
 
@@ -147,7 +147,7 @@ fn collect_body(h: &Harness, ack: bool, quiet: Duration) -> (Vec<u8>, usize, u32
     }
     let mut ended = None;
     for row in rows {
-      if row.flags & flags::BODY_PIECE == 0 || ended.is_some() {
+      if row.flags & FLAG_BODY_PIECE == 0 || ended.is_some() {
         others.push(row);
         continue;
       }
@@ -158,7 +158,7 @@ fn collect_body(h: &Harness, ack: bool, quiet: Duration) -> (Vec<u8>, usize, u32
         h.credit(row.id, row.data.len());
         unacked -= row.data.len();
       }
-      if row.flags & (flags::BODY_END | flags::BODY_ABORTED) != 0 {
+      if row.flags & (FLAG_BODY_END | FLAG_BODY_ABORTED) != 0 {
         ended = Some(row.flags | row.status << 16);
       }
     }
@@ -182,7 +182,7 @@ fn a_large_body_arrives_in_pieces_within_the_window_and_the_connection_goes_on()
   };
   let rows = h.next_rows(SECOND * 5);
   let head = &rows[0];
-  assert_eq!(head.flags & flags::BODY_STREAMED, flags::BODY_STREAMED);
+  assert_eq!(head.flags & FLAG_BODY_STREAMED, FLAG_BODY_STREAMED);
   assert!(head.data.starts_with(b"POST /upload HTTP/1.1\r\n") && head.data.ends_with(b"\r\n\r\n"));
   // Pieces that came with the head.
   let mut received: Vec<u8> = rows[1..].iter().flat_map(|r| r.data.clone()).collect();
@@ -192,7 +192,7 @@ fn a_large_body_arrives_in_pieces_within_the_window_and_the_connection_goes_on()
   let (rest, most_unacked, last_flags, others) = collect_body(&h, true, SECOND * 5);
   received.extend_from_slice(&rest);
   writer.join().unwrap();
-  assert_eq!(last_flags & 0xffff, flags::BODY_PIECE | flags::BODY_END);
+  assert_eq!(last_flags & 0xffff, FLAG_BODY_PIECE | FLAG_BODY_END);
   assert!(most_unacked <= BODY_WINDOW, "{most_unacked} bytes unacknowledged");
   assert!(
     received == body,
@@ -200,7 +200,7 @@ fn a_large_body_arrives_in_pieces_within_the_window_and_the_connection_goes_on()
     received.len(),
     body.len()
   );
-  h.answer(head.id, kind::BODY, b"stored");
+  h.answer(head.id, KIND_BODY, b"stored");
   // The request pipelined behind the body is served too.
   let after = if others.is_empty() {
     h.next_rows(SECOND * 5)
@@ -208,7 +208,7 @@ fn a_large_body_arrives_in_pieces_within_the_window_and_the_connection_goes_on()
     others
   };
   assert!(after[0].data.starts_with(b"GET /after "), "{after:?}");
-  h.answer(after[0].id, kind::BODY, b"after");
+  h.answer(after[0].id, KIND_BODY, b"after");
   let (bytes, _) = read_until(&mut client, SECOND * 2, 2);
   let text = String::from_utf8_lossy(&bytes);
   assert!(
@@ -260,11 +260,11 @@ fn a_huge_chunk_streams_through_and_is_decoded() {
   let (body, most_unacked, last_flags, others) = collect_body(&h, true, SECOND * 5);
   writer.join().unwrap();
   let head = others.first().expect("the head came first");
-  assert_eq!(head.flags & flags::BODY_STREAMED, flags::BODY_STREAMED);
-  assert_eq!(last_flags & flags::BODY_END, flags::BODY_END);
+  assert_eq!(head.flags & FLAG_BODY_STREAMED, FLAG_BODY_STREAMED);
+  assert_eq!(last_flags & FLAG_BODY_END, FLAG_BODY_END);
   assert!(most_unacked <= BODY_WINDOW);
   assert!(body.len() == data.len() + 5 && body[..data.len()] == data[..] && body.ends_with(b"hello"));
-  h.answer(head.id, kind::BODY, b"ok");
+  h.answer(head.id, KIND_BODY, b"ok");
   let (bytes, closed) = read_until(&mut client, SECOND * 2, 1);
   assert!(bytes.ends_with(b"\r\n\r\nok") && !closed);
 }
@@ -281,12 +281,12 @@ fn a_malformed_chunk_mid_body_aborts_it_with_400() {
   client.write_all(b"zz\r\n").unwrap();
   let (body, _, last_flags, others) = collect_body(&h, true, SECOND * 5);
   assert_eq!(body, b"0123456789abcdefghij");
-  assert_eq!(last_flags & 0xffff, flags::BODY_PIECE | flags::BODY_ABORTED);
+  assert_eq!(last_flags & 0xffff, FLAG_BODY_PIECE | FLAG_BODY_ABORTED);
   assert_eq!(last_flags >> 16, 400);
   // The handler answers with the status the abort carried; the connection closes.
   h.answer(
     others[0].id,
-    kind::RAW,
+    KIND_RAW,
     b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n",
   );
   let (bytes, closed) = read_until(&mut client, SECOND * 2, 1);
@@ -314,8 +314,8 @@ fn a_chunked_body_past_max_body_size_aborts_with_413() {
   let (body, _, last_flags, _) = collect_body(&h, true, SECOND * 5);
   assert_eq!(body.len(), 80);
   assert_eq!(
-    (last_flags & flags::BODY_ABORTED, last_flags >> 16),
-    (flags::BODY_ABORTED, 413)
+    (last_flags & FLAG_BODY_ABORTED, last_flags >> 16),
+    (FLAG_BODY_ABORTED, 413)
   );
 }
 
@@ -330,8 +330,8 @@ fn a_client_leaving_mid_body_aborts_it() {
   let (body, _, last_flags, _) = collect_body(&h, true, SECOND * 5);
   assert_eq!(body.len(), 100);
   assert_eq!(
-    (last_flags & flags::BODY_ABORTED, last_flags >> 16),
-    (flags::BODY_ABORTED, 0)
+    (last_flags & FLAG_BODY_ABORTED, last_flags >> 16),
+    (FLAG_BODY_ABORTED, 0)
   );
 }
 
@@ -342,10 +342,10 @@ fn an_answer_before_the_body_ends_closes_the_connection_after_it() {
   client.write_all(&upload_head(1 << 20)).unwrap();
   client.write_all(&[b'x'; 1000]).unwrap();
   let rows = h.next_rows(SECOND * 5);
-  assert_eq!(rows[0].flags & flags::BODY_STREAMED, flags::BODY_STREAMED);
+  assert_eq!(rows[0].flags & FLAG_BODY_STREAMED, FLAG_BODY_STREAMED);
   h.answer(
     rows[0].id,
-    kind::RAW,
+    KIND_RAW,
     b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n",
   );
   let (bytes, closed) = read_until(&mut client, SECOND * 3, 1);
@@ -375,17 +375,17 @@ fn a_streamed_answer_goes_out_in_pieces_with_drain_notices() {
   let rows = h.next_rows(SECOND * 5);
   assert_eq!(rows.len(), 2);
   // The second answer comes first and must wait for the stream to end.
-  h.answer(rows[1].id, kind::BODY, b"next");
+  h.answer(rows[1].id, KIND_BODY, b"next");
   h.answer(
     rows[0].id,
-    kind::STREAM,
+    KIND_STREAM,
     b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
   );
   let piece = vec![b'p'; 300 * 1024];
   let mut framed = format!("{:x}\r\n", piece.len()).into_bytes();
   framed.extend_from_slice(&piece);
   framed.extend_from_slice(b"\r\n");
-  h.answer(rows[0].id, kind::STREAM | kind::WANT_DRAIN, &framed);
+  h.answer(rows[0].id, KIND_STREAM | KIND_WANT_DRAIN, &framed);
   // The client reads; the output drains; the engine says so.
   let reader = {
     let mut client = client.try_clone().unwrap();
@@ -393,12 +393,10 @@ fn a_streamed_answer_goes_out_in_pieces_with_drain_notices() {
   };
   let notice = h.next_rows(SECOND * 5);
   assert!(
-    notice
-      .iter()
-      .any(|r| r.flags & flags::DRAINED != 0 && r.id == rows[0].id),
+    notice.iter().any(|r| r.flags & FLAG_DRAINED != 0 && r.id == rows[0].id),
     "{notice:?}"
   );
-  h.answer(rows[0].id, kind::STREAM | kind::STREAM_END, b"0\r\n\r\n");
+  h.answer(rows[0].id, KIND_STREAM | KIND_STREAM_END, b"0\r\n\r\n");
   let bytes = reader.join().unwrap();
   let text = String::from_utf8_lossy(&bytes);
   let head_end = text.find("\r\n\r\n").unwrap() + 4;
@@ -408,4 +406,39 @@ fn a_streamed_answer_goes_out_in_pieces_with_drain_notices() {
     "the pipelined answer follows the stream"
   );
   assert!(text.ends_with("\r\n\r\nnext"));
+}
+
+#[test]
+fn a_streamed_answer_to_head_ends_at_its_head_and_its_producer_hears_the_stream_closed() {
+  let h = Harness::start(u64::MAX, 1 << 20);
+  let mut client = h.connect();
+  client
+    .write_all(b"HEAD /s HTTP/1.1\r\nHost: a\r\n\r\nGET /n HTTP/1.1\r\nHost: a\r\n\r\n")
+    .unwrap();
+  let rows = h.next_rows(SECOND * 5);
+  assert_eq!(rows.len(), 2);
+  h.answer(rows[1].id, KIND_BODY, b"next");
+  // Only the head: no end piece comes (the producer runs on until told).
+  h.answer(
+    rows[0].id,
+    KIND_STREAM,
+    b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n",
+  );
+  let notice = h.next_rows(SECOND * 5);
+  assert!(
+    notice
+      .iter()
+      .any(|r| r.flags & FLAG_STREAM_CLOSED != 0 && r.id == rows[0].id),
+    "{notice:?}"
+  );
+  // Later pieces of the ended answer are dropped as stale.
+  h.answer(rows[0].id, KIND_STREAM | KIND_STREAM_END, b"0\r\n\r\n");
+  let (bytes, _) = read_until(&mut client, SECOND, usize::MAX);
+  let text = String::from_utf8_lossy(&bytes);
+  assert!(
+    text.starts_with("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nHTTP/1.1 200 OK\r\n"),
+    "{text:?}"
+  );
+  assert!(text.ends_with("\r\n\r\nnext"), "{text:?}");
+  assert!(!text.contains("hello"));
 }

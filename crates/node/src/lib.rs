@@ -1,20 +1,54 @@
-//! Node-API binding of `fasthttp-core`: one `NativeServer` class and nothing
-//! else. The TypeScript layer (`index.ts`) owns the API users see; this file
-//! only moves batches in (one ThreadsafeFunction call per batch, or `pull`
-//! while JavaScript runs the I/O thread's turns inline) and answers out (one
-//! synchronous `respond` per JavaScript tick).
+//! Node-API binding of `fasthttp-core`: one `NativeServer` class and the
+//! wire format's constants. The TypeScript layer (`index.ts`, `src/`) owns
+//! the API users see; this file only moves batches in and answers out (one
+//! synchronous `respond` per JavaScript tick). Batches come two ways, both
+//! copied into JavaScript's pull slabs so no buffer or typed array is made
+//! per batch: a batch an I/O thread framed is queued and announced by a
+//! ThreadsafeFunction call carrying no bytes (JavaScript then `take`s it),
+//! and while JavaScript runs the I/O thread's turns inline it `pull`s them.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fasthttp_core::{Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode};
+use fasthttp_core::{http_date, wire, Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode, REASON_PHRASES};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
-/// The engine settings, already validated by `index.ts`.
+/// Exports each constant of the wire format (`fasthttp_core::wire`) to
+/// JavaScript under its own name, so `src/wire.ts` never writes one down.
+macro_rules! export_wire {
+  ($($name:ident),* $(,)?) => {
+    $(
+      #[napi]
+      pub const $name: u32 = wire::$name as u32;
+    )*
+  };
+}
+
+fasthttp_core::with_wire_constants!(export_wire);
+
+/// The engine's reason phrases (`REASON_PHRASES`), one `"<code> <phrase>"`
+/// per entry: `src/response-head.ts` reads them once, at load.
+#[napi]
+pub fn reason_phrases() -> Vec<String> {
+  REASON_PHRASES
+    .iter()
+    .map(|(code, phrase)| format!("{code} {phrase}"))
+    .collect()
+}
+
+/// The `Date` header value for now, formatted by the engine's one formatter
+/// (`src/response-head.ts` asks at most once a second).
+#[napi]
+pub fn http_date_now() -> String {
+  String::from_utf8_lossy(&http_date(std::time::SystemTime::now())).into_owned()
+}
+
+/// The engine settings, already validated by `src/config.ts`.
 #[napi(object)]
 pub struct NativeConfig {
   pub host: String,
@@ -39,7 +73,41 @@ pub struct NativeConfig {
   pub inline_turns: Option<bool>,
 }
 
-/// A batch taken by `pull`: the same table and data as an `onEvent` call.
+impl From<EngineConfig> for NativeConfig {
+  fn from(engine: EngineConfig) -> Self {
+    let millis = |duration: Duration| duration.as_millis() as u32;
+    NativeConfig {
+      host: engine.host,
+      port: u32::from(engine.port),
+      family: match engine.family {
+        Family::Ip => "ip",
+        Family::Ip6 => "ip6",
+      }
+      .to_string(),
+      max_request_buffer_size: engine.max_request_buffer_size as u32,
+      max_body_size: engine.max_body_size as f64,
+      stream_body_over: (engine.stream_body_over != u64::MAX).then_some(engine.stream_body_over as f64),
+      request_timeout_ms: millis(engine.request_timeout),
+      idle_timeout_ms: millis(engine.idle_timeout),
+      handler_timeout_ms: engine.handler_timeout.map_or(0, millis),
+      max_connections: engine.max_connections as u32,
+      reuse_port: engine.reuse_port,
+      io_threads: engine.io_threads as u32,
+      prealloc: engine.prealloc,
+      arena_trace: engine.arena_trace,
+      inline_turns: Some(engine.inline_turns),
+    }
+  }
+}
+
+/// The engine's own defaults (`EngineConfig::default`), as the settings the
+/// constructor takes: the config test checks they agree with `DEFAULTS`.
+#[napi]
+pub fn engine_defaults() -> NativeConfig {
+  EngineConfig::default().into()
+}
+
+/// A batch too big for the room left in a pull slab, handed out whole.
 #[napi(object)]
 pub struct PulledBatch {
   pub table: Uint32Array,
@@ -55,44 +123,50 @@ impl From<Batch> for PulledBatch {
   }
 }
 
+/// Batches the I/O threads delivered and JavaScript has not taken yet, one
+/// queue per thread in the order they were announced (one
+/// ThreadsafeFunction call each, so a thread's calls and its queue stay in
+/// step whatever order the threads' calls arrive in).
+type DeliveredQueues = Arc<Vec<Mutex<VecDeque<Batch>>>>;
+
 /// Forwards engine events to JavaScript through the server's single
-/// ThreadsafeFunction: `(thread, table, data, stopError)`. A batch has a table
-/// and data; a stop has neither (and `stopError` when the thread died).
+/// ThreadsafeFunction: `(thread, stopped, stopError)`. A batch is queued and
+/// announced with `stopped` false; JavaScript then `take`s it.
 struct JsEmbedder {
   on_event: EventCallback,
+  delivered: DeliveredQueues,
 }
 
-/// `(thread, table, data, stopError) => void`, called without an error
+/// `(thread, stopped, stopError) => void`, called without an error
 /// argument. (Written out in `start`'s signature: an alias there would leak
 /// into the generated `.d.ts`.)
-type EventCallback = ThreadsafeFunction<
-  FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
-  (),
-  FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
-  Status,
-  false,
->;
+type EventCallback =
+  ThreadsafeFunction<FnArgs<(u32, bool, Option<String>)>, (), FnArgs<(u32, bool, Option<String>)>, Status, false>;
 
 impl Embedder for JsEmbedder {
   fn deliver(&self, thread: u32, batch: Batch) {
-    let args = (
-      thread,
-      Some(Uint32Array::new(batch.table)),
-      Some(Buffer::from(batch.data)),
-      None,
+    let Some(queue) = self.delivered.get(thread as usize) else {
+      return;
+    };
+    queue.lock().unwrap_or_else(|e| e.into_inner()).push_back(batch);
+    self.on_event.call(
+      FnArgs::from((thread, false, None)),
+      ThreadsafeFunctionCallMode::NonBlocking,
     );
-    self
-      .on_event
-      .call(FnArgs::from(args), ThreadsafeFunctionCallMode::NonBlocking);
   }
 
   fn stopped(&self, thread: u32, error: Option<String>) {
     self.on_event.call(
-      FnArgs::from((thread, None, None, error)),
+      FnArgs::from((thread, true, error)),
       ThreadsafeFunctionCallMode::NonBlocking,
     );
   }
 }
+
+/// Rows of a batch not handed out yet: the batch, the first such row, and
+/// whether its buffers go back to the engine when done (pulled batches; a
+/// delivered batch's I/O thread may be busy in its turn, so it is dropped).
+type Leftover = (Batch, usize, bool);
 
 /// A server engine: bound and serving after `start`, until `shutdown`.
 #[napi]
@@ -100,9 +174,10 @@ pub struct NativeServer {
   config: EngineConfig,
   started: bool,
   handle: Option<Arc<ServerHandle>>,
-  /// The rows of a pulled batch that did not fit in the slab yet, and the
-  /// first of them: `pull` hands them out before running another turn.
-  leftover: RefCell<Option<(Batch, usize)>>,
+  delivered: DeliveredQueues,
+  /// The rows of a batch that did not fit in the slab yet: `take` and
+  /// `pull` hand them out before anything else.
+  leftover: RefCell<Option<Leftover>>,
 }
 
 #[napi]
@@ -132,10 +207,12 @@ impl NativeServer {
       inline_turns: config.inline_turns.unwrap_or(true),
       ..EngineConfig::default()
     };
+    let threads = engine.io_threads.max(1);
     Ok(NativeServer {
       config: engine,
       started: false,
       handle: None,
+      delivered: Arc::new((0..threads).map(|_| Mutex::default()).collect()),
       leftover: RefCell::new(None),
     })
   }
@@ -150,9 +227,9 @@ impl NativeServer {
     &mut self,
     env: Env,
     on_event: ThreadsafeFunction<
-      FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
+      FnArgs<(u32, bool, Option<String>)>,
       (),
-      FnArgs<(u32, Option<Uint32Array>, Option<Buffer>, Option<String>)>,
+      FnArgs<(u32, bool, Option<String>)>,
       Status,
       false,
     >,
@@ -161,7 +238,10 @@ impl NativeServer {
       return Err(Error::from_reason("server already started"));
     }
     self.started = true;
-    let embedder: Arc<dyn Embedder> = Arc::new(JsEmbedder { on_event });
+    let embedder: Arc<dyn Embedder> = Arc::new(JsEmbedder {
+      on_event,
+      delivered: self.delivered.clone(),
+    });
     let config = self.config.clone();
     let started = catch_unwind(AssertUnwindSafe(|| ServerHandle::start(&config, embedder)))
       .map_err(|_| Error::from_reason("fasthttp: panic while starting the server"))?;
@@ -221,6 +301,29 @@ impl NativeServer {
     catch_unwind(AssertUnwindSafe(|| handle.respond(records, &slices, done))).unwrap_or(false)
   }
 
+  /// The batch an `onEvent(thread, false)` call announced (from `thread`'s
+  /// queue), copied into the
+  /// pull slab like `pull`'s (rows left over come with the next calls, see
+  /// `pullPending`); null when none is queued.
+  #[napi]
+  pub fn take(
+    &self,
+    thread: u32,
+    mut data: Uint8ArraySlice<'_>,
+    data_at: u32,
+    mut table: Uint32ArraySlice<'_>,
+    table_at: u32,
+  ) -> Option<Either<u32, PulledBatch>> {
+    // SAFETY: as in `pull`.
+    let (data, table) = unsafe { (data.as_mut(), table.as_mut()) };
+    let next = self.leftover.borrow_mut().take().or_else(|| {
+      let queue = self.delivered.get(thread as usize)?;
+      let batch = queue.lock().unwrap_or_else(|e| e.into_inner()).pop_front()?;
+      Some((batch, 0, false))
+    })?;
+    Some(self.hand_out(next, data, data_at as usize, table, table_at as usize))
+  }
+
   /// While JavaScript runs the turns: one non-blocking turn of the engine on
   /// this thread (answers written, new requests read) and its batch; null
   /// when none came (the turns then went back to the I/O thread).
@@ -243,10 +346,10 @@ impl NativeServer {
     // SAFETY: the slabs are plain JS typed arrays, written only here, during
     // this synchronous call on the JavaScript thread (nothing else runs).
     let (data, table) = unsafe { (data.as_mut(), table.as_mut()) };
-    let (batch, first) = match self.leftover.borrow_mut().take() {
+    let next = match self.leftover.borrow_mut().take() {
       Some(rest) => rest,
       None => match catch_unwind(AssertUnwindSafe(|| handle.pull())) {
-        Ok(batch) => (batch?, 0),
+        Ok(batch) => (batch?, 0, true),
         Err(_) => {
           // Never leave the engine without a thread to run it.
           handle.return_turns();
@@ -255,34 +358,46 @@ impl NativeServer {
         }
       },
     };
-    let (data_at, table_at) = (data_at as usize, table_at as usize);
-    let copied = batch.copy_rows_into(first, data, data_at, table, table_at);
-    if copied > 0 || first >= batch.len() {
-      self.keep_rest(handle, batch, first + copied);
-      return Some(Either::A(copied as u32));
-    }
-    // Not even the next row fits: it, and the big rows right after it, come
-    // as a batch of their own.
-    let big = batch.rows_larger_than(first, data.len().saturating_sub(data_at)).max(1);
-    if first == 0 && big >= batch.len() {
-      return Some(Either::B(batch.into()));
-    }
-    let own = batch.rows(first, first + big);
-    self.keep_rest(handle, batch, first + big);
-    Some(Either::B(own.into()))
+    Some(self.hand_out(next, data, data_at as usize, table, table_at as usize))
   }
 
-  /// Keeps the rows of `batch` from `next` on for the next `pull`, or gives
-  /// its buffers back to the engine when none are left.
-  fn keep_rest(&self, handle: &ServerHandle, batch: Batch, next: usize) {
+  /// Copies as many rows of `batch` from `first` as fit into the slab and
+  /// returns their number; the rest is kept for the next call. A row too
+  /// big for the room left comes as a batch of its own, with the big rows
+  /// right after it.
+  fn hand_out(
+    &self,
+    (batch, first, recyclable): Leftover,
+    data: &mut [u8],
+    data_at: usize,
+    table: &mut [u32],
+    table_at: usize,
+  ) -> Either<u32, PulledBatch> {
+    let copied = batch.copy_rows_into(first, data, data_at, table, table_at);
+    if copied > 0 || first >= batch.len() {
+      self.keep_rest((batch, first + copied, recyclable));
+      return Either::A(copied as u32);
+    }
+    let big = batch.rows_larger_than(first, data.len().saturating_sub(data_at)).max(1);
+    if first == 0 && big >= batch.len() {
+      return Either::B(batch.into());
+    }
+    let own = batch.rows(first, first + big);
+    self.keep_rest((batch, first + big, recyclable));
+    Either::B(own.into())
+  }
+
+  /// Keeps the rows of a batch from `next` on for the next call, or, when
+  /// none are left, gives a pulled batch's buffers back to the engine.
+  fn keep_rest(&self, (batch, next, recyclable): Leftover) {
     if next < batch.len() {
-      *self.leftover.borrow_mut() = Some((batch, next));
-    } else {
+      *self.leftover.borrow_mut() = Some((batch, next, recyclable));
+    } else if let (true, Some(handle)) = (recyclable, self.handle.as_ref()) {
       handle.recycle(batch);
     }
   }
 
-  /// Whether rows of a pulled batch still wait for `pull`.
+  /// Whether rows of a batch still wait for `take` or `pull`.
   #[napi]
   pub fn pull_pending(&self) -> bool {
     self.leftover.borrow().is_some()

@@ -1,5 +1,5 @@
 // User controllers: an in-memory store kept in the server's userData.
-import type { HttpRequest, ResponseInit } from '../../../index'
+import type { HttpRequest, StructuredResponse } from '../../../index'
 import type { Params } from '../router'
 
 export interface User {
@@ -12,7 +12,7 @@ export interface AppState {
   nextId: number
 }
 
-export function getUser(req: HttpRequest, params: Params): ResponseInit {
+export function getUser(req: HttpRequest, params: Params): StructuredResponse {
   const state = req.userData as AppState
   const id = Number(params.id)
   const user = Number.isInteger(id) ? state.users.get(id) : undefined
@@ -20,7 +20,7 @@ export function getUser(req: HttpRequest, params: Params): ResponseInit {
   return { status: 200, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(user) }
 }
 
-export function createUser(req: HttpRequest): ResponseInit {
+export function createUser(req: HttpRequest): StructuredResponse {
   const state = req.userData as AppState
   let name: unknown
   try {

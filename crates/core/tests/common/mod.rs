@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use fasthttp_core::batch::{field, REQUEST_FIELDS};
-use fasthttp_core::response::{kind, push_answer};
+use fasthttp_core::internals::push_answer;
+use fasthttp_core::wire::*;
 use fasthttp_core::{Batch, Embedder, EngineConfig, RequestId, ServerHandle};
 
 /// What the handler saw of one request.
@@ -52,7 +52,7 @@ pub struct TestServer {
 
 impl TestServer {
   pub fn start(config: EngineConfig) -> TestServer {
-    TestServer::start_with(config, Arc::new(|seen: &Seen| Some((kind::BODY, echo_body(seen)))))
+    TestServer::start_with(config, Arc::new(|seen: &Seen| Some((KIND_BODY, echo_body(seen)))))
   }
 
   pub fn start_with(config: EngineConfig, answerer: Arc<Answerer>) -> TestServer {
@@ -132,21 +132,21 @@ fn respond_loop(
     };
     let mut records = Vec::new();
     for row in batch.table.chunks(REQUEST_FIELDS) {
-      let data = &batch.data[row[field::DATA_START] as usize..][..row[field::DATA_LEN] as usize];
+      let data = &batch.data[row[FIELD_DATA_START] as usize..][..row[FIELD_DATA_LEN] as usize];
       let text = |start: usize, len: usize| {
         String::from_utf8_lossy(&data[row[start] as usize..][..row[len] as usize]).into_owned()
       };
       let request = Seen {
-        method: text(field::METHOD_START, field::METHOD_LEN),
-        path: text(field::PATH_START, field::PATH_LEN),
-        body: data[row[field::BODY_START] as usize..][..row[field::BODY_LEN] as usize].to_vec(),
+        method: text(FIELD_METHOD_START, FIELD_METHOD_LEN),
+        path: text(FIELD_PATH_START, FIELD_PATH_LEN),
+        body: data[row[FIELD_BODY_START] as usize..][..row[FIELD_BODY_LEN] as usize].to_vec(),
       };
       seen.lock().unwrap().push(request.clone());
       if let Some((answer_kind, bytes)) = answerer(&request) {
         let id = RequestId {
-          conn: row[field::CONN],
-          generation: row[field::GENERATION],
-          seq: row[field::SEQ],
+          conn: row[FIELD_CONN],
+          generation: row[FIELD_GENERATION],
+          seq: row[FIELD_SEQ],
         };
         push_answer(&mut records, id, answer_kind, &bytes);
       }

@@ -7,30 +7,32 @@
 //! 4. write each touched connection once; close the finished ones;
 //! 5. hand the batch to the embedder, unless an earlier one is still queued.
 //!
-//! Inline turns: once a batch is handed over, the embedder's own thread may
-//! run the following turns itself (`ServerHandle::pull`, non-blocking polls)
-//! while it has work, and gives them back to the I/O thread when a turn
-//! finds nothing. Under load the requests then never cross a thread: no
-//! wake-up, no context switch per batch. The I/O thread waits meanwhile and
-//! blocks in the poll only while the embedder is idle.
+//! Inline turns (the embedder's thread running turns while it is busy) and
+//! the inbox other threads post to are in `handoff`.
+
+mod handoff;
+
+use handoff::adopt_file;
+pub use handoff::{answer_now, pull, recycle, run_io_thread, write_answers, ReactorCell, ThreadShared};
 
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::arena::ArenaPool;
-use crate::batch::{flags, Batch, RequestId};
+use crate::batch::{Batch, RequestId};
 use crate::buffer_pool::BufferPool;
 use crate::connection::{interrupted, would_block, Connection, Phase, ReadOutcome, TurnContext};
 use crate::date::http_date;
 use crate::file_body::FileBody;
 use crate::framing::Limits;
 use crate::head::Reject;
-use crate::response::{answers, kind, Answer, FileMeta};
+use crate::response::{answers, Answer};
+use crate::wire::{FLAG_BODY_ABORTED, FLAG_DRAINED, FLAG_STREAM_CLOSED};
 
 const LISTENER: Token = Token(usize::MAX - 1);
 const WAKER: Token = Token(usize::MAX - 2);
@@ -68,124 +70,13 @@ pub struct ReactorSettings {
   pub inline_turns: bool,
 }
 
-/// Commands from other threads to one I/O thread.
-#[derive(Default)]
-pub struct Inbox {
-  /// Answer records (see `response`), appended by `respond`.
-  pub answers: Vec<u8>,
-  pub shutdown: Option<ShutdownMode>,
-}
-
-impl Drop for Inbox {
-  /// Answers never taken (the thread stopped first) still close their files.
-  fn drop(&mut self) {
-    for answer in answers(&self.answers) {
-      drop(adopt_file(&answer));
-    }
-  }
-}
-
-/// The file of a `kind::FILE` answer queued by `ServerHandle::respond`,
-/// which made the inbox the owner of its descriptor.
-pub fn adopt_file(answer: &Answer) -> Option<FileBody> {
-  if answer.kind & kind::MASK != kind::FILE {
-    return None;
-  }
-  let (meta, _) = FileMeta::split(answer.bytes)?;
-  // SAFETY: `respond` duplicated this descriptor for the inbox, and each
-  // record is adopted exactly once (here, when the inbox is drained or dropped).
-  Some(unsafe { FileBody::from_raw_fd(meta.fd, meta.offset, meta.length) })
-}
-
+/// How a server stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShutdownMode {
   /// Stop accepting, finish what is owed, then stop.
   Graceful,
   /// Close every connection now and stop.
   Immediate,
-}
-
-/// The part of an I/O thread other threads talk to.
-pub struct ThreadShared {
-  pub inbox: Mutex<Inbox>,
-  pub waker: Waker,
-  /// A batch was handed to the embedder and not yet consumed.
-  pub batch_in_flight: AtomicBool,
-  inline_turns: bool,
-  /// The embedder's thread runs the turns now (inline turns); the I/O
-  /// thread waits on `turns_returned` meanwhile.
-  embedder_turns: AtomicBool,
-  turns_lock: Mutex<()>,
-  turns_returned: Condvar,
-}
-
-impl ThreadShared {
-  /// Queues answers (and, with `batch_done`, says the last batch was
-  /// consumed), then wakes the thread once.
-  pub fn post_answers(&self, records: &[u8], batch_done: bool) {
-    if !records.is_empty() {
-      self
-        .inbox
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .answers
-        .extend_from_slice(records);
-    }
-    if batch_done {
-      self.batch_in_flight.store(false, Ordering::Release);
-    }
-    self.wake_unless_embedder_turns();
-  }
-
-  /// Like `post_answers`, with `write` appending records to the inbox
-  /// under its lock.
-  pub fn post_answers_with(&self, batch_done: bool, write: impl FnOnce(&mut Vec<u8>)) {
-    write(&mut self.inbox.lock().unwrap_or_else(|e| e.into_inner()).answers);
-    if batch_done {
-      self.batch_in_flight.store(false, Ordering::Release);
-    }
-    self.wake_unless_embedder_turns();
-  }
-
-  /// The I/O thread needs waking only when it runs the turns: otherwise
-  /// the embedder's next `pull` takes the inbox.
-  fn wake_unless_embedder_turns(&self) {
-    if !self.embedder_has_turns() {
-      let _ = self.waker.wake();
-    }
-  }
-
-  /// Whether the embedder's thread runs the turns now (it should `pull`).
-  pub fn embedder_has_turns(&self) -> bool {
-    self.embedder_turns.load(Ordering::Acquire)
-  }
-
-  /// Gives the turns back to the I/O thread.
-  pub fn return_turns(&self) {
-    if self.embedder_turns.swap(false, Ordering::AcqRel) {
-      let _lock = self.turns_lock.lock().unwrap_or_else(|e| e.into_inner());
-      self.turns_returned.notify_one();
-    }
-  }
-
-  /// On the I/O thread: waits while the embedder runs the turns.
-  fn wait_for_turns(&self) {
-    let mut lock = self.turns_lock.lock().unwrap_or_else(|e| e.into_inner());
-    while self.embedder_has_turns() {
-      lock = self.turns_returned.wait(lock).unwrap_or_else(|e| e.into_inner());
-    }
-  }
-
-  pub fn post_shutdown(&self, mode: ShutdownMode) {
-    let mut inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
-    if inbox.shutdown != Some(ShutdownMode::Immediate) {
-      inbox.shutdown = Some(mode);
-    }
-    drop(inbox);
-    // Shutting down is the I/O thread's work, whoever runs the turns.
-    self.return_turns();
-    let _ = self.waker.wake();
-  }
 }
 
 /// Who asks for a turn, and so where its batch goes.
@@ -207,151 +98,6 @@ pub enum TurnEnd {
   Pulled(Batch),
   /// Shut down, every connection closed: the thread ends.
   Finished,
-}
-
-/// An I/O thread's loop: runs turns until the reactor finishes, standing
-/// aside while the embedder runs them inline.
-/// The reactor is taken out of `cell` (and dropped, closing its sockets)
-/// when the loop ends, however it ends.
-pub fn run_io_thread(cell: &ReactorCell, shared: &ThreadShared) -> io::Result<()> {
-  struct TakeOnExit<'a>(&'a ReactorCell);
-  impl Drop for TakeOnExit<'_> {
-    fn drop(&mut self) {
-      let reactor = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
-      drop(reactor);
-    }
-  }
-  let _take_on_exit = TakeOnExit(cell);
-  loop {
-    shared.wait_for_turns();
-    let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(reactor) = guard.as_mut() else { return Ok(()) };
-    if let TurnEnd::Finished = reactor.turn(TurnMode::Io)? {
-      return Ok(());
-    }
-  }
-}
-
-/// A reactor shared by its I/O thread and, for inline turns, the embedder's
-/// thread; empty once the I/O thread has ended.
-pub type ReactorCell = Mutex<Option<Reactor>>;
-
-/// How long a quiet `pull` waits for the next events before it gives the
-/// turns back: the next requests of busy clients come within microseconds
-/// of their answers, while handing the turns back and forth costs two
-/// thread wake-ups. (The wait sleeps in the kernel, like any event loop's.)
-pub const INLINE_LINGER: Duration = Duration::from_micros(100);
-
-/// On the embedder's thread, while it has the turns: one non-blocking turn.
-/// Returns the batch it framed; when none comes within `INLINE_LINGER`, the
-/// turns go back to the I/O thread. Call it only after reporting the last
-/// batch done.
-pub fn pull(cell: &ReactorCell, shared: &ThreadShared) -> Option<Batch> {
-  if !shared.embedder_has_turns() {
-    return None;
-  }
-  if shared.batch_in_flight.load(Ordering::Acquire) {
-    // A delivered batch is not consumed yet: a newer one must not overtake
-    // it (a body's pieces would arrive out of order). The embedder pulls
-    // again once it reports that batch done.
-    return None;
-  }
-  let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
-  let Some(reactor) = guard.as_mut() else {
-    shared.return_turns();
-    return None;
-  };
-  let mut outcome = reactor.turn(TurnMode::Pull);
-  if matches!(outcome, Ok(TurnEnd::Quiet)) && wait_for_events(&reactor.poll, INLINE_LINGER) {
-    outcome = reactor.turn(TurnMode::Pull);
-  }
-  match outcome {
-    Ok(TurnEnd::Pulled(batch)) => Some(batch),
-    // Quiet (or finished, or an error the I/O thread will meet and report).
-    _ => {
-      shared.return_turns();
-      None
-    }
-  }
-}
-
-/// Gives a pulled batch's buffers back to the reactor once the embedder has
-/// copied it out (see `Batch::recycle`).
-pub fn recycle(cell: &ReactorCell, batch: Batch) {
-  let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
-  if let Some(reactor) = guard.as_mut() {
-    reactor.turn.batch.recycle(batch);
-  }
-}
-
-/// On the embedder's thread, while it has the turns: writes the answers it
-/// just posted at once, instead of at its next `pull` (a loop iteration
-/// later): each response leaves as soon as its handler is done.
-pub fn write_answers(cell: &ReactorCell, shared: &ThreadShared) {
-  if !shared.embedder_has_turns() {
-    return;
-  }
-  let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
-  if let Some(reactor) = guard.as_mut() {
-    reactor.turn.now = Instant::now();
-    reactor.take_inbox();
-    reactor.service_touched();
-  }
-}
-
-/// On the embedder's thread, while it has the turns: hands `answers` to
-/// their connections straight from the embedder's buffers and writes them at
-/// once. Nothing is copied into the inbox on the way (a 64 KiB body goes from
-/// the JavaScript buffer to the socket). Answers posted earlier go first.
-/// Returns false, doing nothing, when the I/O thread has the turns.
-pub fn answer_now<'a>(
-  cell: &ReactorCell,
-  shared: &ThreadShared,
-  answers: impl Iterator<Item = (Answer<'a>, Option<FileBody>)>,
-  batch_done: bool,
-) -> bool {
-  if !shared.embedder_has_turns() {
-    return false;
-  }
-  let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
-  let Some(reactor) = guard.as_mut() else {
-    return false;
-  };
-  reactor.turn.now = Instant::now();
-  reactor.take_inbox();
-  for (answer, file) in answers {
-    reactor.accept_answer(&answer, file);
-  }
-  if batch_done {
-    shared.batch_in_flight.store(false, Ordering::Release);
-  }
-  reactor.service_touched();
-  true
-}
-
-/// Sleeps until the poll has events or `limit` passes, without taking the
-/// events (the poll's own descriptor is readable while it has some).
-#[cfg(target_os = "linux")]
-fn wait_for_events(poll: &Poll, limit: Duration) -> bool {
-  use std::os::fd::AsRawFd;
-  let mut fds = libc::pollfd {
-    fd: poll.as_raw_fd(),
-    events: libc::POLLIN,
-    revents: 0,
-  };
-  let timeout = libc::timespec {
-    tv_sec: 0,
-    tv_nsec: limit.subsec_nanos() as libc::c_long,
-  };
-  // SAFETY: one valid pollfd, a valid timespec, no signal mask.
-  unsafe { libc::ppoll(&mut fds, 1, &timeout, std::ptr::null()) > 0 }
-}
-
-/// Elsewhere `poll(2)` counts milliseconds, far too long to block the
-/// embedder's thread: a quiet pull gives the turns back at once.
-#[cfg(not(target_os = "linux"))]
-fn wait_for_events(_poll: &Poll, _limit: Duration) -> bool {
-  false
 }
 
 /// One I/O thread's state.
@@ -388,15 +134,7 @@ impl Reactor {
   ) -> io::Result<(Reactor, Arc<ThreadShared>)> {
     let poll = Poll::new()?;
     let waker = Waker::new(poll.registry(), WAKER)?;
-    let shared = Arc::new(ThreadShared {
-      inbox: Mutex::new(Inbox::default()),
-      waker,
-      batch_in_flight: AtomicBool::new(false),
-      inline_turns: settings.inline_turns,
-      embedder_turns: AtomicBool::new(false),
-      turns_lock: Mutex::new(()),
-      turns_returned: Condvar::new(),
-    });
+    let shared = Arc::new(ThreadShared::new(waker, settings.inline_turns));
     let mut listener = listener;
     poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
     let reactor = Reactor {
@@ -633,7 +371,7 @@ impl Reactor {
       return;
     }
     if let Some(stream) = conn.take_due_drain() {
-      self.turn.batch.push_stream_notice(stream, flags::DRAINED);
+      self.turn.batch.push_stream_notice(stream, FLAG_DRAINED);
     }
     // Writable events are only wanted while output waits for socket space;
     // otherwise every ACK would wake the loop.
@@ -749,7 +487,7 @@ impl Reactor {
     let mut conn = self.connections.get_mut(slot).and_then(Option::take)?;
     if let Some(stream) = conn.open_stream() {
       // Whoever produces that answer should stop.
-      self.turn.batch.push_stream_notice(stream, flags::STREAM_CLOSED);
+      self.turn.batch.push_stream_notice(stream, FLAG_STREAM_CLOSED);
     }
     if let Some(request) = conn.streaming_body() {
       // Its handler waits for body pieces that will never come.
@@ -757,7 +495,7 @@ impl Reactor {
       self
         .turn
         .batch
-        .push_body_piece(request, data_start, flags::BODY_ABORTED, 0);
+        .push_body_piece(request, data_start, FLAG_BODY_ABORTED, 0);
     }
     let _ = self.poll.registry().deregister(&mut conn.socket);
     self.generations[slot] = self.generations[slot].wrapping_add(1);
@@ -794,10 +532,8 @@ impl Reactor {
       // one (bounded by `MAX_BATCH_*`, past which reading pauses).
       TurnMode::Io if batch_was_in_flight => TurnEnd::Quiet,
       TurnMode::Io => {
-        if self.shared.inline_turns {
-          // Before the delivery: the embedder's answer must see it.
-          self.shared.embedder_turns.store(true, Ordering::Release);
-        }
+        // Before the delivery: the embedder's answer must see it.
+        self.shared.offer_turns_to_embedder();
         let batch = take(self);
         self.embedder.deliver(self.index, batch);
         TurnEnd::Delivered
