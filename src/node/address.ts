@@ -3,24 +3,17 @@
 
 import { isIPv6 } from 'node:net'
 
+import { binding } from '../binding'
+
 export interface AddressInfo {
   address: string
   family: string
   port: number
 }
 
-interface Binding {
-  socketAddresses?: (fd: number) => string[] | null
-  socketPeerClosed?: (fd: number, remotePort: number) => boolean | null
-}
-
-// The native loader, next to index.js (from src/node/: two levels up).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const binding = require('../../binding.cjs') as Binding
-
 /** Both ends of a connection (`getpeername`, `getsockname`), or null when it is gone. */
 export function connectionAddresses(fd: number, port: number): { remote: AddressInfo; local: AddressInfo } | null {
-  const addresses = binding.socketAddresses?.(fd) ?? null
+  const addresses = binding.socketAddresses(fd)
   if (addresses === null) return null
   const peerPort = Number(addresses[1])
   // A descriptor reused by a newer connection would show another port.
@@ -33,5 +26,5 @@ export function connectionAddresses(fd: number, port: number): { remote: Address
 
 /** Whether the client of a connection has closed it (a peek); undefined when unknown. */
 export function peerClosed(fd: number, port: number): boolean | undefined {
-  return binding.socketPeerClosed?.(fd, port) ?? undefined
+  return binding.socketPeerClosed(fd, port) ?? undefined
 }

@@ -33,6 +33,7 @@ pub use date::http_date;
 pub use reactor::{Embedder, ShutdownMode};
 pub use response::REASON_PHRASES;
 pub use server::{EngineConfig, Family, ServerHandle};
+pub use sys::{connection_addresses, peer_closed};
 
 /// The parser, framer and answer records, for the crate's own benches and
 /// property tests (httparse's way of testing internals from outside). Not

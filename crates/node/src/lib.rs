@@ -424,33 +424,13 @@ impl NativeServer {
 /// `socket.remoteAddress` and `localAddress`, asked only when read.
 #[napi]
 pub fn socket_addresses(fd: i32) -> Option<Vec<String>> {
-  socket_addresses_of(fd)
-}
-
-#[cfg(unix)]
-fn socket_addresses_of(fd: i32) -> Option<Vec<String>> {
-  use std::mem::ManuallyDrop;
-  use std::net::TcpStream;
-  use std::os::fd::FromRawFd;
-  if fd < 0 {
-    return None;
-  }
-  // SAFETY: the descriptor stays the engine's: ManuallyDrop never closes it,
-  // and only the two address queries are made through it.
-  let stream = ManuallyDrop::new(unsafe { TcpStream::from_raw_fd(fd) });
-  let peer = stream.peer_addr().ok()?;
-  let local = stream.local_addr().ok()?;
+  let (peer, local) = fasthttp_core::connection_addresses(fd)?;
   Some(vec![
     peer.ip().to_string(),
     peer.port().to_string(),
     local.ip().to_string(),
     local.port().to_string(),
   ])
-}
-
-#[cfg(not(unix))]
-fn socket_addresses_of(_fd: i32) -> Option<Vec<String>> {
-  None
 }
 
 /// Whether the peer of a connection has closed it (FIN or reset), seen with
@@ -462,46 +442,5 @@ fn socket_addresses_of(_fd: i32) -> Option<Vec<String>> {
 /// a stream is open, so an answer still pending asks this now and then.
 #[napi]
 pub fn socket_peer_closed(fd: i32, remote_port: u32) -> Option<bool> {
-  socket_peer_closed_of(fd, remote_port)
-}
-
-#[cfg(unix)]
-fn socket_peer_closed_of(fd: i32, remote_port: u32) -> Option<bool> {
-  use std::io::ErrorKind;
-  use std::mem::ManuallyDrop;
-  use std::net::TcpStream;
-  use std::os::fd::FromRawFd;
-  if fd < 0 {
-    return None;
-  }
-  // SAFETY: as in `socket_addresses_of`: the descriptor is only queried.
-  let stream = ManuallyDrop::new(unsafe { TcpStream::from_raw_fd(fd) });
-  match stream.peer_addr() {
-    Ok(peer) if u32::from(peer.port()) == remote_port => {}
-    Ok(_) => return None,
-    // Not connected any more: the peer reset it.
-    Err(err) if err.kind() == ErrorKind::NotConnected => return Some(true),
-    Err(_) => return None,
-  }
-  // The engine's sockets are non-blocking: peek never waits.
-  let mut probe = [0u8; 1];
-  match stream.peek(&mut probe) {
-    Ok(0) => Some(true),
-    Ok(_) => Some(false),
-    Err(err) if err.kind() == ErrorKind::WouldBlock => Some(false),
-    Err(err)
-      if matches!(
-        err.kind(),
-        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe
-      ) =>
-    {
-      Some(true)
-    }
-    Err(_) => None,
-  }
-}
-
-#[cfg(not(unix))]
-fn socket_peer_closed_of(_fd: i32, _remote_port: u32) -> Option<bool> {
-  None
+  fasthttp_core::peer_closed(fd, u16::try_from(remote_port).ok()?)
 }

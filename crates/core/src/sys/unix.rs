@@ -10,6 +10,18 @@ use mio::net::TcpStream;
 use mio::Poll;
 use socket2::Socket;
 
+/// The embedder's view of a connection's socket `fd` as a std TCP stream,
+/// for queries only: `ManuallyDrop` never closes the descriptor, which stays
+/// the engine's. `None` for a negative `fd`.
+pub fn borrow_tcp_stream(fd: i32) -> Option<std::mem::ManuallyDrop<std::net::TcpStream>> {
+  if fd < 0 {
+    return None;
+  }
+  // SAFETY: the stream is never dropped (so never closes `fd`), and callers
+  // only query it (addresses, a non-blocking peek).
+  Some(std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(fd) }))
+}
+
 /// A socket's descriptor, as the embedder sees it.
 pub fn raw_fd(socket: &TcpStream) -> i32 {
   socket.as_raw_fd()

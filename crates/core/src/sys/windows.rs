@@ -15,6 +15,11 @@ pub fn raw_fd(socket: &TcpStream) -> i32 {
   socket.as_raw_socket() as i32
 }
 
+/// Sockets are not shared with the embedder here: nothing to borrow.
+pub fn borrow_tcp_stream(_fd: i32) -> Option<std::mem::ManuallyDrop<std::net::TcpStream>> {
+  None
+}
+
 /// Takeovers hand over nothing here: the socket closes.
 pub fn into_embedder_fd(socket: TcpStream) -> Option<i32> {
   drop(socket);
