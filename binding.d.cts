@@ -178,6 +178,8 @@ export interface NativeConfig {
   maxBodySize: number
   /** Bodies longer than this are streamed to JS in pieces; absent: never. */
   streamBodyOver?: number
+  /** Let CONNECT reach JavaScript (only a takeover can accept it); absent: 501. */
+  allowConnect?: boolean
   requestTimeoutMs: number
   idleTimeoutMs: number
   /** 0: handlers are never timed out. */

@@ -1,6 +1,6 @@
 // Manual takeover: the connection leaves the engine and becomes a net.Socket.
 import net from 'node:net'
-import { rawExchange, splitResponses, startServer, unixTest as test } from './helpers'
+import { rawExchange, serve, splitResponses, startServer, unixTest as test } from './helpers'
 
 const SSE_HEAD = 'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n'
 
@@ -72,4 +72,38 @@ test('a takeover answer without onTakeover is a 500; the connection stays usable
   t.deepEqual(splitResponses(data).map((r) => [r.status, r.body]), [[500, 'Internal Server Error\n'], [200, 'fine']])
   t.is(errors.length, 1)
   t.regex(String(errors[0]), /onTakeover/)
+})
+
+test('CONNECT: 501 by default; with allowConnect a takeover makes the connection the tunnel, any other answer closes it', async (t) => {
+  const connect = 'CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n'
+  const refused = await serve(t, { handler: () => 'never called' })
+  const answer = await rawExchange(refused.port, [connect + 'TUNNEL-BYTES'])
+  t.regex(answer.data, /^HTTP\/1\.1 501 /)
+  t.true(answer.closed)
+
+  const seen: string[] = []
+  const { port } = await serve(t, {
+    allowConnect: true,
+    handler: (req) => {
+      seen.push(`${req.methodName} ${req.url}`)
+      if (req.header('x-tunnel') !== 'yes') return 'no tunnel for you'
+      return {
+        takeoverMode: 'manual',
+        content: 'HTTP/1.1 200 Connection Established\r\n\r\n',
+        onTakeover: (socket: net.Socket, rest: Buffer) => {
+          socket.write(Buffer.concat([Buffer.from('tunnel:'), rest]))
+          socket.on('data', (chunk) => socket.end(Buffer.concat([Buffer.from('tunnel:'), chunk])))
+        },
+      }
+    },
+  })
+  const tunnel = await rawExchange(port, [connect.replace('\r\n\r\n', '\r\nX-Tunnel: yes\r\n\r\n') + 'GET / HTTP/1.1\r\n', 'more'], { gapMs: 100 })
+  // The bytes after the head are the tunnel's, never a request.
+  t.is(tunnel.data, 'HTTP/1.1 200 Connection Established\r\n\r\ntunnel:GET / HTTP/1.1\r\ntunnel:more')
+  const plain = await rawExchange(port, [connect + 'GET /next HTTP/1.1\r\nHost: x\r\n\r\n'])
+  t.true(plain.closed)
+  const responses = splitResponses(plain.data)
+  t.is(responses.length, 1)
+  t.is(responses[0].body, 'no tunnel for you')
+  t.deepEqual(seen, ['CONNECT a.example:443', 'CONNECT a.example:443'])
 })

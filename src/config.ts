@@ -16,6 +16,7 @@ export const DEFAULTS = {
   maxBodySize: 10 * 1024 * 1024,
   /** Never: every body is buffered, up to `maxBodySize`. */
   streamBodiesOver: undefined,
+  allowConnect: false,
   timeoutInSeconds: 30,
   /**
    * Idle keep-alive connections are kept longer than the idle timeout of common
@@ -51,6 +52,13 @@ export interface ServerConfig {
    * it is). Default `never` (every body is buffered, up to `maxBodySize`).
    */
   streamBodiesOver?: number
+  /**
+   * Let CONNECT requests reach the handler, which accepts one only with a
+   * takeover (the connection becomes its tunnel); any other answer is sent
+   * and the connection closes. Otherwise the engine answers CONNECT `501`.
+   * Default `false`.
+   */
+  allowConnect?: boolean
   /** A request must arrive whole within this many seconds (else 408). Default `30`. */
   timeoutInSeconds?: number
   /** Idle keep-alive connections close after this many seconds. Default `75` (longer than load balancers' 60 s). */
@@ -90,6 +98,7 @@ export interface ResolvedServerConfig {
   maxRequestBufferSize: number
   maxBodySize: number
   streamBodiesOver: number | undefined
+  allowConnect: boolean
   timeoutInSeconds: number
   idleTimeoutInSeconds: number
   handlerTimeoutInSeconds: number
@@ -133,6 +142,7 @@ export function resolveConfig(config: ServerConfig): ResolvedServerConfig {
     maxRequestBufferSize: integerField(config, 'maxRequestBufferSize', DEFAULTS.maxRequestBufferSize, 256, 64 * 1024 * 1024),
     maxBodySize: integerField(config, 'maxBodySize', DEFAULTS.maxBodySize, 0, 2 ** 40),
     streamBodiesOver: config.streamBodiesOver === undefined ? DEFAULTS.streamBodiesOver : integerField(config, 'streamBodiesOver', 0, 0, 2 ** 40),
+    allowConnect: booleanField(config, 'allowConnect', DEFAULTS.allowConnect),
     timeoutInSeconds,
     idleTimeoutInSeconds: secondsField(config, 'idleTimeoutInSeconds', DEFAULTS.idleTimeoutInSeconds),
     handlerTimeoutInSeconds: config.handlerTimeoutInSeconds === 0 ? 0 : secondsField(config, 'handlerTimeoutInSeconds', DEFAULTS.handlerTimeoutInSeconds),

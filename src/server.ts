@@ -53,6 +53,7 @@ export class Server {
       maxRequestBufferSize: config.maxRequestBufferSize,
       maxBodySize: config.maxBodySize,
       streamBodyOver: config.streamBodiesOver,
+      allowConnect: config.allowConnect,
       requestTimeoutMs: Math.round(config.timeoutInSeconds * 1000),
       idleTimeoutMs: Math.round(config.idleTimeoutInSeconds * 1000),
       handlerTimeoutMs: Math.round(config.handlerTimeoutInSeconds * 1000),

@@ -183,6 +183,8 @@ export class Server extends EventEmitter {
       maxRequestBufferSize: options.maxHeaderSize ?? 16 * 1024,
       maxBodySize: options.maxBodySize ?? 2 ** 40,
       streamBodiesOver: options.streamBodiesOver ?? 64 * 1024,
+      // CONNECT reaches 'connect' listeners (a takeover), as on node:http.
+      allowConnect: true,
       timeoutInSeconds: seconds(this.requestTimeout, 300),
       idleTimeoutInSeconds: seconds(this.keepAliveTimeout, 5),
       handlerTimeoutInSeconds: 0,

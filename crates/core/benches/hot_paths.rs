@@ -18,6 +18,7 @@ const LIMITS: Limits = Limits {
   max_head: 64 * 1024,
   max_body: 1 << 20,
   stream_body_over: u64::MAX,
+  allow_connect: false,
 };
 
 /// Runs `op` repeatedly for about `budget`, five times; returns the best

@@ -22,6 +22,10 @@ pub struct Limits {
   /// Bodies longer than this are streamed to the embedder as they arrive
   /// instead of being buffered whole (`u64::MAX`: never).
   pub stream_body_over: u64,
+  /// Let CONNECT reach the embedder (only a takeover can then accept it);
+  /// otherwise it is answered 501: a 2xx to CONNECT makes the connection a
+  /// tunnel (RFC 9110 §9.3.6), which no other answer form can honour.
+  pub allow_connect: bool,
 }
 
 /// What framing learned about the request at the front of the buffer, kept
@@ -143,6 +147,9 @@ pub fn frame_request<'b>(
           if head.len - head.start > limits.max_head {
             return FrameStatus::Invalid(Reject::new(431, "request head exceeds maxRequestBufferSize"));
           }
+          if head.is_connect && !limits.allow_connect {
+            return FrameStatus::Invalid(Reject::new(501, "CONNECT is not supported"));
+          }
           progress.head = Some(head);
           head
         }
@@ -239,6 +246,7 @@ mod tests {
     max_head: 8192,
     max_body: 1 << 20,
     stream_body_over: u64::MAX,
+    allow_connect: false,
   };
 
   /// Frames `buf` from scratch, as a connection that just received it would.
@@ -294,6 +302,24 @@ mod tests {
       let (end, status) = frame_bytewise(raw);
       assert_eq!(end, raw.len());
       assert!(matches!(status, FrameStatus::Complete(r) if r.len == raw.len()));
+    }
+  }
+
+  #[test]
+  fn connect_is_answered_501_unless_allowed_and_then_ends_the_framing() {
+    let tunnel = b"CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\n\r\n\x16\x03\x01 tls bytes";
+    assert!(matches!(frame(tunnel), FrameStatus::Invalid(reject) if reject.status == 501));
+    let allowed = Limits {
+      allow_connect: true,
+      ..LIMITS
+    };
+    match frame_request(tunnel, allowed, &mut FrameProgress::default(), &mut Vec::new()) {
+      // The head alone: the bytes after it are the tunnel's, not a body.
+      FrameStatus::Complete(request) => {
+        assert_eq!(&tunnel[request.len..], b"\x16\x03\x01 tls bytes");
+        assert!(request.head.is_connect && !request.head.keep_alive);
+      }
+      other => panic!("{other:?}"),
     }
   }
 
@@ -373,6 +399,7 @@ mod tests {
   fn large_bodies_are_streamed_past_the_threshold() {
     let limits = Limits {
       stream_body_over: 8,
+      allow_connect: false,
       ..LIMITS
     };
     let frame_with = |buf: &[u8]| frame_request(buf, limits, &mut FrameProgress::default(), &mut Vec::new());

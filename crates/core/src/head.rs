@@ -84,6 +84,9 @@ pub struct RequestHead {
   /// `Expect: 100-continue` was sent.
   pub expect_continue: bool,
   pub is_head_method: bool,
+  /// A CONNECT with its authority-form target (the framer decides whether
+  /// to serve it).
+  pub is_connect: bool,
 }
 
 /// Parses the head at the start of `buf` with room for `header_table.len()`
@@ -150,6 +153,7 @@ pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) 
     keep_alive,
     expect_continue,
     is_head_method: method == "HEAD",
+    is_connect: target_form == TargetForm::Authority,
   })
 }
 
@@ -211,6 +215,8 @@ enum TargetForm {
   Absolute,
   /// `*`: OPTIONS only (RFC 9112 §3.2.4).
   Asterisk,
+  /// `host:port`: CONNECT only (RFC 9112 §3.2.3).
+  Authority,
 }
 
 /// Checks the request-target's bytes and its form against the method.
@@ -222,9 +228,8 @@ enum TargetForm {
 /// The target's bytes are `is_target_byte`'s: httparse lets bytes >= 0x80
 /// through, but RFC 3986 has no place for them (percent-encode UTF-8).
 /// authority-form
-/// belongs to CONNECT alone (RFC 9112 §3.2.3), which the engine answers with
-/// 501: a 2xx to CONNECT turns the connection into a tunnel (RFC 9110
-/// §9.3.6), which no answer form but a takeover could honour. absolute-form
+/// belongs to CONNECT alone (RFC 9112 §3.2.3); whether CONNECT is served at
+/// all is the framer's decision (`Limits::allow_connect`). absolute-form
 /// is taken for the `http` and `https` schemes, the only ones served here.
 #[inline]
 fn target_form(method: &[u8], target: &[u8]) -> Result<TargetForm, Reject> {
@@ -242,10 +247,10 @@ fn other_target_form(method: &[u8], target: &[u8]) -> Result<TargetForm, Reject>
     return Err(BAD_TARGET_BYTE);
   }
   if method == b"CONNECT" {
-    return Err(match host_and_port(target) {
-      Some((host, Some(_))) if !host.is_empty() => Reject::new(501, "CONNECT is not supported"),
-      _ => Reject::bad_request("CONNECT needs an authority-form target"),
-    });
+    return match host_and_port(target) {
+      Some((host, Some(_))) if !host.is_empty() => Ok(TargetForm::Authority),
+      _ => Err(Reject::bad_request("CONNECT needs an authority-form target")),
+    };
   }
   match target {
     [b'/', ..] => Ok(TargetForm::Origin),
@@ -510,7 +515,16 @@ impl HeadSemantics {
         Some(length) => BodyFraming::Length(length),
       }
     };
-    let keep_alive = if self.minor_version >= 1 {
+    if self.target_form == TargetForm::Authority && body != BodyFraming::None {
+      // RFC 9110 §9.3.6: a CONNECT request has no content; what follows its
+      // head is the tunnel's.
+      return Err(Reject::bad_request("CONNECT request with content"));
+    }
+    // After a CONNECT nothing is read as a request again: its connection
+    // becomes a tunnel (a takeover) or closes after the answer.
+    let keep_alive = if self.target_form == TargetForm::Authority {
+      false
+    } else if self.minor_version >= 1 {
       !self.connection_close
     } else {
       self.connection_keep_alive && !self.connection_close

@@ -45,6 +45,9 @@ pub struct EngineConfig {
   pub max_body_size: u64,
   /// Bodies longer than this reach the embedder in pieces as they arrive.
   pub stream_body_over: u64,
+  /// Let CONNECT requests reach the embedder (a takeover answer accepts
+  /// one); otherwise the engine answers them 501.
+  pub allow_connect: bool,
   /// A request not complete this long after its first byte gets 408.
   pub request_timeout: Duration,
   /// An idle keep-alive connection closes after this long.
@@ -81,6 +84,7 @@ impl Default for EngineConfig {
       max_request_buffer_size: 8192,
       max_body_size: 10 * 1024 * 1024,
       stream_body_over: u64::MAX,
+      allow_connect: false,
       request_timeout: Duration::from_secs(30),
       idle_timeout: Duration::from_secs(75),
       handler_timeout: Some(Duration::from_secs(60)),
@@ -122,6 +126,7 @@ impl ServerHandle {
         max_head: config.max_request_buffer_size,
         max_body: config.max_body_size,
         stream_body_over: config.stream_body_over,
+        allow_connect: config.allow_connect,
       },
       request_timeout: config.request_timeout,
       idle_timeout: config.idle_timeout,

@@ -59,6 +59,8 @@ pub struct NativeConfig {
   pub max_body_size: f64,
   /// Bodies longer than this are streamed to JS in pieces; absent: never.
   pub stream_body_over: Option<f64>,
+  /// Let CONNECT reach JavaScript (only a takeover can accept it); absent: 501.
+  pub allow_connect: Option<bool>,
   pub request_timeout_ms: u32,
   pub idle_timeout_ms: u32,
   /// 0: handlers are never timed out.
@@ -87,6 +89,7 @@ impl From<EngineConfig> for NativeConfig {
       max_request_buffer_size: engine.max_request_buffer_size as u32,
       max_body_size: engine.max_body_size as f64,
       stream_body_over: (engine.stream_body_over != u64::MAX).then_some(engine.stream_body_over as f64),
+      allow_connect: Some(engine.allow_connect),
       request_timeout_ms: millis(engine.request_timeout),
       idle_timeout_ms: millis(engine.idle_timeout),
       handler_timeout_ms: engine.handler_timeout.map_or(0, millis),
@@ -195,6 +198,7 @@ impl NativeServer {
       max_request_buffer_size: config.max_request_buffer_size as usize,
       max_body_size: config.max_body_size as u64,
       stream_body_over: config.stream_body_over.map_or(u64::MAX, |bytes| bytes as u64),
+      allow_connect: config.allow_connect.unwrap_or(false),
       request_timeout: Duration::from_millis(u64::from(config.request_timeout_ms)),
       idle_timeout: Duration::from_millis(u64::from(config.idle_timeout_ms)),
       handler_timeout: (config.handler_timeout_ms > 0)
