@@ -147,8 +147,15 @@ pub fn frame_request<'b>(
           if head.len - head.start > limits.max_head {
             return FrameStatus::Invalid(Reject::new(431, "request head exceeds maxRequestBufferSize"));
           }
-          if head.is_connect && !limits.allow_connect {
-            return FrameStatus::Invalid(Reject::new(501, "CONNECT is not supported"));
+          if head.is_connect {
+            if !limits.allow_connect {
+              return FrameStatus::Invalid(Reject::new(501, "CONNECT is not supported"));
+            }
+            if head.body != BodyFraming::None {
+              // RFC 9110 §9.3.6: a CONNECT request has no content; what
+              // follows its head is the tunnel's.
+              return FrameStatus::Invalid(Reject::bad_request("CONNECT request with content"));
+            }
           }
           progress.head = Some(head);
           head
@@ -321,6 +328,12 @@ mod tests {
       }
       other => panic!("{other:?}"),
     }
+    let with_content = b"CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443\r\nContent-Length: 5\r\n\r\nhello";
+    assert!(matches!(frame(with_content), FrameStatus::Invalid(reject) if reject.status == 501));
+    assert!(matches!(
+      frame_request(with_content, allowed, &mut FrameProgress::default(), &mut Vec::new()),
+      FrameStatus::Invalid(reject) if reject.status == 400
+    ));
   }
 
   #[test]

@@ -515,11 +515,6 @@ impl HeadSemantics {
         Some(length) => BodyFraming::Length(length),
       }
     };
-    if self.target_form == TargetForm::Authority && body != BodyFraming::None {
-      // RFC 9110 §9.3.6: a CONNECT request has no content; what follows its
-      // head is the tunnel's.
-      return Err(Reject::bad_request("CONNECT request with content"));
-    }
     // After a CONNECT nothing is read as a request again: its connection
     // becomes a tunnel (a takeover) or closes after the answer.
     let keep_alive = if self.target_form == TargetForm::Authority {
