@@ -16,10 +16,10 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { numberArg } from './lib/args'
+import { LOAD_DEFAULTS, loadFlag, parseFlags, type LoadOptions } from './lib/args'
 import { runLoad, wrkVersion, type LoadGenName } from './lib/loadgen'
 import { clkTck, cpuSeconds, cpuTicks } from './lib/proc'
-import { SERVERS_DIR, killAllStarted, rawRequest, startServer } from './lib/servers'
+import { SERVERS_DIR, killAllStarted, rawRequest, runDriver, startServer } from './lib/servers'
 
 const ROOT = path.join(__dirname, '..')
 const APP_SCRIPT = path.join(SERVERS_DIR, 'node-compat-app.mjs')
@@ -167,32 +167,22 @@ function version(pkg: string): string {
   }
 }
 
+const HELP = `Usage: npx tsx benchmark/node-compat.ts [options]
+  --duration S, --warmup S, --rounds N, --loadgen NAME, --no-pin, --out FILE   as for npm run bench
+  --apps a,b     any of: ${APPS.join(', ')} (default all)`
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2)
-  const opts: NodeCompatOptions = { durationS: 5, warmupS: 1, rounds: 2, apps: APPS, pin: true }
-  let out: string | undefined
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]
-    const value = (): string => {
-      const v = argv[++i]
-      if (v === undefined) throw new Error(`${flag} needs a value`)
-      return v
-    }
-    switch (flag) {
-      case '--duration': opts.durationS = numberArg(value(), flag, 1); break
-      case '--warmup': opts.warmupS = numberArg(value(), flag, 0); break
-      case '--rounds': opts.rounds = Math.round(numberArg(value(), flag, 1)); break
-      case '--apps': {
-        const names = value().split(',')
-        for (const name of names) if (!(APPS as readonly string[]).includes(name)) throw new Error(`--apps: unknown ${name} (any of ${APPS.join(', ')})`)
-        opts.apps = names as AppName[]
-        break
-      }
-      case '--no-pin': opts.pin = false; break
-      case '--out': out = value(); break
-      default: throw new Error(`unknown option ${flag}`)
-    }
-  }
+  const opts: NodeCompatOptions & LoadOptions = { ...LOAD_DEFAULTS, apps: APPS }
+  parseFlags(argv, HELP, (flag, arg) => {
+    if (loadFlag(opts, flag, arg)) return true
+    if (flag !== '--apps') return false
+    const names = arg.value().split(',')
+    for (const name of names) if (!(APPS as readonly string[]).includes(name)) throw new Error(`--apps: unknown ${name} (any of ${APPS.join(', ')})`)
+    opts.apps = names as AppName[]
+    return true
+  })
+  const out = opts.out
   const started = Date.now()
   const { markdown } = await runNodeCompat(opts)
   const doc = `# fasthttp/node vs node:http, ${new Date().toISOString().replace('T', ' ').slice(0, 16)} UTC\n\n- command: \`npx tsx benchmark/node-compat.ts ${argv.join(' ')}\` (${((Date.now() - started) / 60_000).toFixed(1)} min)\n${markdown}`
@@ -204,17 +194,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      killAllStarted()
-      process.exit(130)
-    })
-  }
-  process.on('exit', killAllStarted)
-  main().catch((error) => {
-    console.error(`node-compat bench: ${(error as Error).message}`)
-    killAllStarted()
-    process.exit(1)
-  })
-}
+if (require.main === module) runDriver('node-compat bench', main)
