@@ -147,9 +147,9 @@ pub struct Connection {
 }
 
 impl Connection {
-  pub fn new(socket: TcpStream, id: u32, generation: u32, now: Instant) -> Self {
+  /// A connection just accepted from `remote_port` (the port `accept` gave).
+  pub fn new(socket: TcpStream, remote_port: u16, id: u32, generation: u32, now: Instant) -> Self {
     let fd = sys::raw_fd(&socket);
-    let remote_port = socket.peer_addr().map(|a| a.port()).unwrap_or(0);
     Connection {
       socket,
       fd,

@@ -234,7 +234,7 @@ impl Reactor {
         return;
       }
       match listener.accept() {
-        Ok((socket, _)) => self.add_connection(socket, now),
+        Ok((socket, peer)) => self.add_connection(socket, peer.port(), now),
         Err(ref err) if would_block(err) => return,
         Err(ref err) if interrupted(err) => {}
         // ECONNABORTED, EMFILE and friends: this one is lost, the listener
@@ -244,7 +244,7 @@ impl Reactor {
     }
   }
 
-  fn add_connection(&mut self, mut socket: TcpStream, now: Instant) {
+  fn add_connection(&mut self, mut socket: TcpStream, remote_port: u16, now: Instant) {
     let _ = socket.set_nodelay(true);
     let slot = match self.free_slots.pop() {
       Some(slot) => slot,
@@ -267,7 +267,7 @@ impl Reactor {
       return;
     }
     let id = (self.index << THREAD_SHIFT) | slot as u32;
-    let conn = Connection::new(socket, id, self.generations[slot], now);
+    let conn = Connection::new(socket, remote_port, id, self.generations[slot], now);
     self.connections[slot] = Some(conn);
     self.open_connections += 1;
     // Data may already be waiting; the edge for it may have come before
@@ -465,7 +465,7 @@ impl Reactor {
   /// Takes a connection out of the engine and gives its socket (and the
   /// bytes it sent after the takeover request) to the embedder.
   fn hand_over(&mut self, slot: usize, request: RequestId) {
-    let Some(conn) = self.release(slot) else { return };
+    let Some(conn) = self.release(slot, false) else { return };
     let leftover = conn.leftover_input().to_vec();
     let remote_port = conn.remote_port;
     // Where descriptors cannot be handed over, the socket just closes.
@@ -476,14 +476,16 @@ impl Reactor {
   }
 
   fn close(&mut self, slot: usize) {
-    let Some(conn) = self.release(slot) else { return };
+    let Some(conn) = self.release(slot, true) else { return };
     drop(conn.dismantle(&mut self.turn));
     self.resume_accepting();
   }
 
   /// Takes a connection out of its slot and the poll; the slot's generation
-  /// moves on so late answers to it are dropped.
-  fn release(&mut self, slot: usize) -> Option<Connection> {
+  /// moves on so late answers to it are dropped. A connection about to be
+  /// closed (`closing`) leaves the poll with its descriptor where the OS
+  /// does that itself: one system call less per connection.
+  fn release(&mut self, slot: usize, closing: bool) -> Option<Connection> {
     let mut conn = self.connections.get_mut(slot).and_then(Option::take)?;
     if let Some(stream) = conn.open_stream() {
       // Whoever produces that answer should stop.
@@ -497,7 +499,9 @@ impl Reactor {
         .batch
         .push_body_piece(request, data_start, FLAG_BODY_ABORTED, 0);
     }
-    let _ = self.poll.registry().deregister(&mut conn.socket);
+    if !(closing && crate::sys::CLOSE_LEAVES_POLL) {
+      let _ = self.poll.registry().deregister(&mut conn.socket);
+    }
     self.generations[slot] = self.generations[slot].wrapping_add(1);
     self.free_slots.push(slot);
     self.open_connections -= 1;

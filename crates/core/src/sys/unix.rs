@@ -22,6 +22,11 @@ pub fn borrow_tcp_stream(fd: i32) -> Option<std::mem::ManuallyDrop<std::net::Tcp
   Some(std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(fd) }))
 }
 
+/// Closing a socket removes it from epoll and kqueue (the engine's sockets
+/// are never duplicated while registered), so a closing connection skips
+/// the explicit deregistration.
+pub const CLOSE_LEAVES_POLL: bool = true;
+
 /// A socket's descriptor, as the embedder sees it.
 pub fn raw_fd(socket: &TcpStream) -> i32 {
   socket.as_raw_fd()

@@ -10,6 +10,9 @@ use mio::net::TcpStream;
 use mio::Poll;
 use socket2::Socket;
 
+/// mio's Windows backend must be told before a socket closes.
+pub const CLOSE_LEAVES_POLL: bool = false;
+
 /// A socket's handle, as a number for the embedder's logs.
 pub fn raw_fd(socket: &TcpStream) -> i32 {
   socket.as_raw_socket() as i32
