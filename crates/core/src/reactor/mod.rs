@@ -245,7 +245,9 @@ impl Reactor {
   }
 
   fn add_connection(&mut self, mut socket: TcpStream, remote_port: u16, now: Instant) {
-    let _ = socket.set_nodelay(true);
+    if !crate::sys::ACCEPTED_NODELAY {
+      let _ = socket.set_nodelay(true);
+    }
     let slot = match self.free_slots.pop() {
       Some(slot) => slot,
       None => {

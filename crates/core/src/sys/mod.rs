@@ -76,6 +76,20 @@ fn send_read_piece(
 
 #[cfg(all(test, unix))]
 mod tests {
+  #[test]
+  fn accepted_sockets_have_nodelay_where_the_engine_counts_on_inheriting_it() {
+    let listener = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    super::set_listener_options(&listener, false).unwrap();
+    listener.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
+    listener.listen(8).unwrap();
+    let listener: std::net::TcpListener = listener.into();
+    let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (accepted, _) = listener.accept().unwrap();
+    if super::ACCEPTED_NODELAY {
+      assert!(accepted.nodelay().unwrap(), "the listener's TCP_NODELAY was not inherited");
+    }
+  }
+
   use std::net::{TcpListener, TcpStream};
   use std::os::fd::AsRawFd;
   use std::time::{Duration, Instant};

@@ -22,6 +22,10 @@ pub fn borrow_tcp_stream(fd: i32) -> Option<std::mem::ManuallyDrop<std::net::Tcp
   Some(std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(fd) }))
 }
 
+/// Whether accepted sockets come with the listener's `TCP_NODELAY` (checked
+/// on Linux; elsewhere each accepted socket sets it itself).
+pub const ACCEPTED_NODELAY: bool = cfg!(target_os = "linux");
+
 /// Closing a socket removes it from epoll and kqueue (the engine's sockets
 /// are never duplicated while registered), so a closing connection skips
 /// the explicit deregistration.
@@ -115,6 +119,9 @@ pub fn wait_for_events(_poll: &Poll, _limit: Duration) -> bool {
 /// `SO_REUSEPORT` when asked (several processes or threads on one port).
 pub fn set_listener_options(socket: &Socket, reuse_port: bool) -> io::Result<()> {
   socket.set_reuse_address(true)?;
+  // Accepted sockets inherit it on Linux (`ACCEPTED_NODELAY`): answers are
+  // written whole, so Nagle would only delay streamed pieces.
+  socket.set_tcp_nodelay(true)?;
   #[cfg(not(any(target_os = "solaris", target_os = "illumos")))]
   if reuse_port {
     socket.set_reuse_port(true)?;

@@ -10,6 +10,9 @@ use mio::net::TcpStream;
 use mio::Poll;
 use socket2::Socket;
 
+/// Each accepted socket sets `TCP_NODELAY` itself.
+pub const ACCEPTED_NODELAY: bool = false;
+
 /// mio's Windows backend must be told before a socket closes.
 pub const CLOSE_LEAVES_POLL: bool = false;
 
