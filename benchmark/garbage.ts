@@ -30,6 +30,7 @@ export const GARBAGE_SERVERS: GarbageServer[] = [
   { name: 'fasthttp', label: 'fasthttp (raw API)', script: 'fasthttp.mjs' },
   { name: 'fasthttp-threaded', label: 'fasthttp (inlineTurns: false)', script: 'fasthttp.mjs', env: () => ({ FASTHTTP_BENCH_INLINE_TURNS: '0' }) },
   { name: 'fetch', label: 'fasthttp/fetch (Hono)', script: 'hono-fasthttp.mjs' },
+  { name: 'compat', label: 'fasthttp/node (bare createServer)', script: 'node-compat-app.mjs', env: () => ({ NODE_COMPAT_IMPL: 'fasthttp', NODE_COMPAT_APP: 'bare' }) },
   { name: 'node', label: 'node:http', script: 'node.mjs' },
   {
     name: 'uws',
