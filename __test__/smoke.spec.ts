@@ -46,3 +46,17 @@ test('an HTTP/1.0 keep-alive request answered with the object form gets Connecti
   ])
   t.false(closed)
 })
+
+test('string answers of every length around the short-string copy arrive as UTF-8, ASCII or not, pipelined', async (t) => {
+  // Short ASCII strings are copied by a loop, the rest by Buffer#write: both ways, and the switch between them mid-string.
+  const bodies = ['', 'a', 'Hello, World!', 'x'.repeat(24), 'x'.repeat(25), 'é', 'abc€', 'x'.repeat(23) + '😀', `{"id":1}`, 'ü'.repeat(30), 'ascii '.repeat(40)]
+  const { server, port } = await startServer({ handler: (req) => bodies[Number(req.url.slice(1))] })
+  t.teardown(() => server.handle().shutdown())
+  const { data } = await rawExchange(port, [bodies.map((_, i) => `GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`).join('')], { idleMs: 500 })
+  const responses = splitResponses(data)
+  t.deepEqual(
+    responses.map((r) => Buffer.from(r.body, 'latin1').toString('utf8')),
+    bodies,
+  )
+  t.deepEqual(responses.map((r) => Number(r.headers['content-length'])), bodies.map((b) => Buffer.byteLength(b)))
+})

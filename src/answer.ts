@@ -103,7 +103,9 @@ export class AnswerWriter {
 
   string(req: HttpRequest, kind: number, text: string): void {
     this.reserve(RECORD_HEADER_LEN + text.length * 3)
-    const len = this.out.write(text, this.length + RECORD_HEADER_LEN, 'utf8')
+    const at = this.length + RECORD_HEADER_LEN
+    let len = text.length <= SHORT_STRING ? writeAscii(this.out, text, at) : -1
+    if (len < 0) len = this.out.write(text, at, 'utf8')
     this.header(req, kind, len, this.length)
     this.length += RECORD_HEADER_LEN + padded(len)
   }
@@ -181,4 +183,23 @@ export class AnswerWriter {
     this.externals = []
     return externals
   }
+}
+
+/**
+ * Up to this many characters, a string answer is copied by a JavaScript loop
+ * (`writeAscii`): for a short body such as `Hello, World!` that takes half
+ * the time of `Buffer#write`, whose native call costs more than the copy.
+ * Past ~32 characters the native call wins.
+ */
+const SHORT_STRING = 24
+
+/** Writes `text` at `at` when it is all ASCII and returns its length; -1 (and bytes to overwrite) otherwise. */
+function writeAscii(out: Uint8Array, text: string, at: number): number {
+  const length = text.length
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i)
+    if (code > 0x7f) return -1
+    out[at + i] = code
+  }
+  return length
 }
