@@ -13,6 +13,7 @@
 //! `scan_head` and `refuse_early` look at an incomplete head too.
 
 use crate::span::Span;
+use std::mem::MaybeUninit;
 
 /// How many header fields one request may carry; more is answered with 431.
 pub const MAX_HEADERS: usize = 100;
@@ -91,11 +92,13 @@ pub struct RequestHead {
 
 /// Parses the head at the start of `buf` with room for `header_table.len()`
 /// fields. Line ends are `scan_head`'s to check (framing scans every head
-/// before parsing it, and one pass over its line feeds is enough). `header_table` is scratch space owned by the caller (the request
-/// arena, or the heap when the arena is off).
-pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [httparse::Header<'b>]) -> HeadStatus {
-  let mut request = httparse::Request::new(header_table);
-  let head_len = match request.parse(buf) {
+/// before parsing it, and one pass over its line feeds is enough).
+/// `header_table` is scratch space owned by the caller (the request arena,
+/// or the heap when the arena is off), left uninitialised: httparse writes
+/// only the slots it fills, so no per-request clearing is paid.
+pub fn parse_head<'b>(buf: &'b [u8], header_table: &mut [MaybeUninit<httparse::Header<'b>>]) -> HeadStatus {
+  let mut request = httparse::Request::new(&mut []);
+  let head_len = match request.parse_with_uninit_headers(buf, header_table) {
     Ok(httparse::Status::Partial) => return HeadStatus::Partial,
     Ok(httparse::Status::Complete(len)) => len,
     Err(httparse::Error::Version) => {
@@ -611,7 +614,7 @@ const BARE_LF: Reject = Reject::bad_request("bare LF line ending");
 #[inline(never)]
 pub fn refuse_early(buf: &[u8]) -> Option<Reject> {
   // One httparse call site (parse_head's) keeps it inlined on the hot path.
-  let mut table = [httparse::EMPTY_HEADER; MAX_HEADERS];
+  let mut table = [MaybeUninit::uninit(); MAX_HEADERS];
   if let HeadStatus::Invalid(reject) = parse_head(buf, &mut table) {
     return Some(reject);
   }

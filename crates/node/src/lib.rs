@@ -13,7 +13,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use fasthttp_core::{http_date, wire, Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode, REASON_PHRASES};
+use fasthttp_core::{
+  http_date, wire, Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode, REASON_PHRASES,
+};
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;

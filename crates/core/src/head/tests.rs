@@ -7,7 +7,7 @@ fn parse(bytes: &[u8]) -> HeadStatus {
   if let HeadScan::Invalid(reject) = scan_head(bytes, 0) {
     return HeadStatus::Invalid(reject);
   }
-  let mut table = [httparse::EMPTY_HEADER; MAX_HEADERS];
+  let mut table = [std::mem::MaybeUninit::uninit(); MAX_HEADERS];
   parse_head(bytes, &mut table)
 }
 

@@ -80,13 +80,18 @@ mod tests {
   fn accepted_sockets_have_nodelay_where_the_engine_counts_on_inheriting_it() {
     let listener = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
     super::set_listener_options(&listener, false).unwrap();
-    listener.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
+    listener
+      .bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into())
+      .unwrap();
     listener.listen(8).unwrap();
     let listener: std::net::TcpListener = listener.into();
     let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (accepted, _) = listener.accept().unwrap();
     if super::ACCEPTED_NODELAY {
-      assert!(accepted.nodelay().unwrap(), "the listener's TCP_NODELAY was not inherited");
+      assert!(
+        accepted.nodelay().unwrap(),
+        "the listener's TCP_NODELAY was not inherited"
+      );
     }
   }
 
@@ -106,7 +111,11 @@ mod tests {
     assert_eq!(peer, client.local_addr().unwrap());
     assert_eq!(local, listener.local_addr().unwrap());
     assert_eq!(super::peer_closed(fd, peer.port()), Some(false));
-    assert_eq!(super::peer_closed(fd, peer.port().wrapping_add(1)), None, "another peer port: a reused descriptor");
+    assert_eq!(
+      super::peer_closed(fd, peer.port().wrapping_add(1)),
+      None,
+      "another peer port: a reused descriptor"
+    );
     assert_eq!(super::connection_addresses(-1), None);
 
     drop(client);

@@ -19,7 +19,9 @@ pub fn borrow_tcp_stream(fd: i32) -> Option<std::mem::ManuallyDrop<std::net::Tcp
   }
   // SAFETY: the stream is never dropped (so never closes `fd`), and callers
   // only query it (addresses, a non-blocking peek).
-  Some(std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(fd) }))
+  Some(std::mem::ManuallyDrop::new(unsafe {
+    std::net::TcpStream::from_raw_fd(fd)
+  }))
 }
 
 /// Whether accepted sockets come with the listener's `TCP_NODELAY` (checked
