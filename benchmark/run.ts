@@ -367,7 +367,7 @@ async function main(): Promise<void> {
     if (wrkVersion()) {
       const wanted = new Set(opts.servers.map((s) => s.name))
       const results = []
-      for (const server of GARBAGE_SERVERS.filter((g) => wanted.has(g.name) || (g.name === 'fetch' && wanted.has('fasthttp')))) {
+      for (const server of GARBAGE_SERVERS.filter((g) => wanted.has(g.name) || ((g.name === 'fetch' || g.name === 'compat') && wanted.has('fasthttp')))) {
         try {
           results.push(await measureGarbage(server, opts.durationS, opts.warmupS))
         } catch (error) {
