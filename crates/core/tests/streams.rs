@@ -68,6 +68,17 @@ impl Harness {
     stream
   }
 
+  /// A client that pipelined `<method> /s` then `GET /n`, and their two rows.
+  fn stream_then_next(&self, method: &str) -> (TcpStream, Vec<Row>) {
+    let mut client = self.connect();
+    client
+      .write_all(format!("{method} /s HTTP/1.1\r\nHost: a\r\n\r\nGET /n HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes())
+      .unwrap();
+    let rows = self.next_rows(SECOND * 5);
+    assert_eq!(rows.len(), 2);
+    (client, rows)
+  }
+
   /// The rows of the next batch (within `wait`), the batch acknowledged.
   fn next_rows(&self, wait: Duration) -> Vec<Row> {
     let next = self.pulled.borrow_mut().pop_front();
@@ -368,12 +379,7 @@ fn an_answer_before_the_body_ends_closes_the_connection_after_it() {
 #[test]
 fn a_streamed_answer_goes_out_in_pieces_with_drain_notices() {
   let h = Harness::start(u64::MAX, 1 << 20);
-  let mut client = h.connect();
-  client
-    .write_all(b"GET /s HTTP/1.1\r\nHost: a\r\n\r\nGET /n HTTP/1.1\r\nHost: a\r\n\r\n")
-    .unwrap();
-  let rows = h.next_rows(SECOND * 5);
-  assert_eq!(rows.len(), 2);
+  let (client, rows) = h.stream_then_next("GET");
   // The second answer comes first and must wait for the stream to end.
   h.answer(rows[1].id, KIND_BODY, b"next");
   h.answer(
@@ -411,12 +417,7 @@ fn a_streamed_answer_goes_out_in_pieces_with_drain_notices() {
 #[test]
 fn a_streamed_answer_to_head_ends_at_its_head_and_its_producer_hears_the_stream_closed() {
   let h = Harness::start(u64::MAX, 1 << 20);
-  let mut client = h.connect();
-  client
-    .write_all(b"HEAD /s HTTP/1.1\r\nHost: a\r\n\r\nGET /n HTTP/1.1\r\nHost: a\r\n\r\n")
-    .unwrap();
-  let rows = h.next_rows(SECOND * 5);
-  assert_eq!(rows.len(), 2);
+  let (mut client, rows) = h.stream_then_next("HEAD");
   h.answer(rows[1].id, KIND_BODY, b"next");
   // Only the head: no end piece comes (the producer runs on until told).
   h.answer(
