@@ -12,9 +12,9 @@
 // (native buffers) are not counted here: they do not make the GC run.
 
 import path from 'node:path'
-import { pickByName, numberArg } from './lib/args'
+import { parseFlags, pickByName } from './lib/args'
 import { runLoad, wrkVersion } from './lib/loadgen'
-import { SERVERS_DIR, killAllStarted, startServer } from './lib/servers'
+import { SERVERS_DIR, runDriver, startServer } from './lib/servers'
 import { prepareUws } from './uws-shim/setup'
 
 interface GarbageServer {
@@ -103,15 +103,17 @@ export function garbageTable(results: GarbageResult[]): string {
   return lines.join('\n')
 }
 
+const HELP = `Usage: npx tsx benchmark/garbage.ts [--duration S] [--servers ${GARBAGE_SERVERS.map((s) => s.name).join(',')}]`
+
 async function main(): Promise<void> {
   let durationS = 5
   let servers = GARBAGE_SERVERS.filter((s) => s.name !== 'fasthttp-threaded')
-  const args = process.argv.slice(2)
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--duration') durationS = numberArg(args[++i], '--duration', 1)
-    else if (args[i] === '--servers') servers = pickByName(GARBAGE_SERVERS, args[++i], '--servers')
-    else throw new Error(`unknown flag ${args[i]}`)
-  }
+  parseFlags(process.argv.slice(2), HELP, (flag, arg) => {
+    if (flag === '--duration') durationS = arg.number(1)
+    else if (flag === '--servers') servers = pickByName(GARBAGE_SERVERS, arg.value(), flag)
+    else return false
+    return true
+  })
   if (!wrkVersion()) throw new Error('wrk is required (apt-get install wrk)')
   const results: GarbageResult[] = []
   for (const server of servers) {
@@ -124,10 +126,4 @@ async function main(): Promise<void> {
   console.log(garbageTable(results))
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    killAllStarted()
-    console.error(error)
-    process.exit(1)
-  })
-}
+if (require.main === module) runDriver('garbage bench', main)

@@ -19,9 +19,9 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { numberArg, pickByName } from './lib/args'
+import { parseFlags, pickByName } from './lib/args'
 import { runLoad, wrkVersion, type LoadResult } from './lib/loadgen'
-import { SERVERS, startServer, type ServerSpec } from './lib/servers'
+import { SERVERS, runDriver, startServer, type ServerSpec } from './lib/servers'
 
 const SERVER = 0
 const CLIENT = 1
@@ -191,21 +191,18 @@ export async function runLatency(specs: ServerSpec[], durationS: number): Promis
   return latencyMarkdown(capacity, fixed, cold, fair)
 }
 
+const HELP = 'Usage: npx tsx benchmark/latency.ts [--duration S] [--servers fasthttp,uws,bun,node]'
+
 async function main(): Promise<void> {
   let durationS = 5
   let specs = SERVERS.filter((s) => ['fasthttp', 'uws', 'bun', 'node'].includes(s.name))
-  const args = process.argv.slice(2)
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--duration') durationS = numberArg(args[++i], '--duration', 1)
-    else if (args[i] === '--servers') specs = pickByName(SERVERS, args[++i], '--servers')
-    else throw new Error(`unknown flag ${args[i]}`)
-  }
+  parseFlags(process.argv.slice(2), HELP, (flag, arg) => {
+    if (flag === '--duration') durationS = arg.number(1)
+    else if (flag === '--servers') specs = pickByName(SERVERS, arg.value(), flag)
+    else return false
+    return true
+  })
   console.log(await runLatency(specs, durationS))
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error)
-    process.exit(1)
-  })
-}
+if (require.main === module) runDriver('latency bench', main)
