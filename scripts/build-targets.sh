@@ -31,7 +31,8 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-LINUX_TARGETS=(x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl)
+# shellcheck source=targets.sh
+. "$ROOT/scripts/targets.sh" # LINUX_TARGETS, platform_of
 CHECK_TARGETS=(x86_64-apple-darwin aarch64-apple-darwin x86_64-unknown-freebsd x86_64-pc-windows-msvc)
 # zig as the napi-rs package template's workflow pins it; cargo-zigbuild pinned too.
 ZIGLANG_VERSION=0.14.1
@@ -53,17 +54,6 @@ if ((${#requested[@]} == 0)); then
   requested=("${LINUX_TARGETS[@]}")
   ((do_check)) && requested+=("${CHECK_TARGETS[@]}")
 fi
-
-# npm/<platform> directory (napi-rs' platform-arch-abi) of a Linux triple.
-platform_of() {
-  case "$1" in
-    x86_64-unknown-linux-gnu) echo linux-x64-gnu ;;
-    x86_64-unknown-linux-musl) echo linux-x64-musl ;;
-    aarch64-unknown-linux-gnu) echo linux-arm64-gnu ;;
-    aarch64-unknown-linux-musl) echo linux-arm64-musl ;;
-    *) return 1 ;;
-  esac
-}
 
 mkdir -p "$LOGS"
 passed=0

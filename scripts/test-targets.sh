@@ -61,7 +61,8 @@ NUMPY_WHEEL_VERSION=2.5.5 # only for the musl-built libstdc++/libgcc_s it bundle
 MUSL_SUITE=trixie         # Debian 13: musl 1.2.5
 BUN_VERSION="$(node -p "require('./node_modules/bun/package.json').version" 2>/dev/null || echo 1.4.5)"
 ARM64_SPECS=(examples takeover streaming files hostile)
-LINUX_TARGETS=(x86_64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-gnu aarch64-unknown-linux-musl)
+# shellcheck source=targets.sh
+. "$ROOT/scripts/targets.sh" # LINUX_TARGETS, platform_of
 CACHE="$ROOT/.cache/targets"
 LOGS="$ROOT/.cache/logs"
 ARM64_SYSROOT=/usr/aarch64-linux-gnu
@@ -98,15 +99,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-plat() {
-  case "$1" in
-    x86_64-unknown-linux-gnu) echo linux-x64-gnu ;;
-    x86_64-unknown-linux-musl) echo linux-x64-musl ;;
-    aarch64-unknown-linux-gnu) echo linux-arm64-gnu ;;
-    aarch64-unknown-linux-musl) echo linux-arm64-musl ;;
-  esac
-}
-binary() { echo "$ROOT/npm/$(plat "$1")/fasthttp.$(plat "$1").node"; }
+binary() { echo "$ROOT/npm/$(platform_of "$1")/fasthttp.$(platform_of "$1").node"; }
 
 # --- preconditions ------------------------------------------------------------------
 [[ -f index.js && -f binding.cjs && -d node_modules ]] || { echo "test-targets: run \`npm ci\` (builds index.js) first" >&2; exit 1; }
@@ -163,6 +156,18 @@ compile_js() {
 }
 EOF
 }
+# run_ava LABEL LOG COMMAND...: runs an ava command in the compiled tree,
+# reports its test counts and time (or its failure with the log).
+run_ava() {
+  local label="$1" log="$2" start rc summary
+  shift 2
+  start=$(date +%s)
+  (cd "$JS" && nice -n 10 "$@") >"$log" 2>&1
+  rc=$?
+  summary="$(grep -E '^  [0-9]+ (tests?|known|uncaught|unhandled)' "$log" | tr -s ' ' | paste -sd, -)"
+  if ((rc == 0)); then ok "$label: ${summary# } in $(($(date +%s) - start)) s"
+  else ko "$label: ${summary:-exit $rc} (log $log)" "$log"; fi
+}
 SPEC_FILES=()
 for s in "${ARM64_SPECS[@]}"; do SPEC_FILES+=("__test__/$s.spec.js"); done
 if wants arm64 || wants x64; then
@@ -185,26 +190,16 @@ if wants arm64; then
     fi
   done
 
-  log="$LOGS/ava-arm64.log"
-  start=$(date +%s)
-  (cd "$JS" && nice -n 10 qemu-aarch64-static -L "$ARM64_SYSROOT" "$NODE_ARM64" "$ROOT/node_modules/ava/entrypoints/cli.mjs" \
-    --serial --match='!*100 MB*' "${SPEC_FILES[@]}") >"$log" 2>&1
-  rc=$?
-  summary="$(grep -E '^  [0-9]+ (tests?|known|uncaught|unhandled)' "$log" | tr -s ' ' | paste -sd, -)"
-  if ((rc == 0)); then ok "arm64 ava (${ARM64_SPECS[*]}; not the 100 MB file): ${summary# } in $(($(date +%s) - start)) s"
-  else ko "arm64 ava (${ARM64_SPECS[*]}): ${summary:-exit $rc} (log $log)" "$log"; fi
+  run_ava "arm64 ava (${ARM64_SPECS[*]}; not the 100 MB file)" "$LOGS/ava-arm64.log" \
+    qemu-aarch64-static -L "$ARM64_SYSROOT" "$NODE_ARM64" "$ROOT/node_modules/ava/entrypoints/cli.mjs" \
+    --serial --match='!*100 MB*' "${SPEC_FILES[@]}"
 fi
 
 # --- x64 glibc 2.17 build, natively ---------------------------------------------------
 if wants x64; then
   section "linux-x64-gnu (the publishable zig build), natively"
-  log="$LOGS/ava-x64-zig.log"
-  start=$(date +%s)
-  (cd "$JS" && nice -n 10 node "$ROOT/node_modules/ava/entrypoints/cli.mjs" --serial "${SPEC_FILES[@]}") >"$log" 2>&1
-  rc=$?
-  summary="$(grep -E '^  [0-9]+ (tests?|known|uncaught|unhandled)' "$log" | tr -s ' ' | paste -sd, -)"
-  if ((rc == 0)); then ok "x64 (zig, glibc 2.17) ava (${ARM64_SPECS[*]}): ${summary# } in $(($(date +%s) - start)) s"
-  else ko "x64 (zig, glibc 2.17) ava: ${summary:-exit $rc} (log $log)" "$log"; fi
+  run_ava "x64 (zig, glibc 2.17) ava (${ARM64_SPECS[*]})" "$LOGS/ava-x64-zig.log" \
+    node "$ROOT/node_modules/ava/entrypoints/cli.mjs" --serial "${SPEC_FILES[@]}"
 fi
 
 # --- musl -----------------------------------------------------------------------------
@@ -365,7 +360,7 @@ EOF
     ko "npm pack of the main package" "$LOGS/pack.log"; finish
   fi
   mkdir -p "$STAGE/npm"
-  for t in "${LINUX_TARGETS[@]}"; do cp -r "npm/$(plat "$t")" "$STAGE/npm/"; done
+  for t in "${LINUX_TARGETS[@]}"; do cp -r "npm/$(platform_of "$t")" "$STAGE/npm/"; done
   node -e "
     const fs = require('fs'), p = process.argv[1] + '/package.json', pkg = JSON.parse(fs.readFileSync(p))
     pkg.napi.targets = process.argv.slice(2)
@@ -386,7 +381,7 @@ EOF
   fi
   listed="$(npm view fasthttp optionalDependencies --json 2>/dev/null | tr -d '\n ')"
   for t in "${LINUX_TARGETS[@]}"; do
-    [[ "$listed" == *"fasthttp-$(plat "$t")"* ]] || ko "the registry's fasthttp does not list fasthttp-$(plat "$t") ($listed)"
+    [[ "$listed" == *"fasthttp-$(platform_of "$t")"* ]] || ko "the registry's fasthttp does not list fasthttp-$(platform_of "$t") ($listed)"
   done
 
   cat >"$REG/app.cjs" <<'EOF'
