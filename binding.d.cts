@@ -32,6 +32,16 @@ export declare class NativeServer {
    */
   respond(records: Uint8Array, batchDoneThread: number, externals?: Array<Uint8Array> | undefined | null, recordsLen?: number | undefined | null): boolean
   /**
+   * While JavaScript runs the turns, let Node's event loop call `onReady`
+   * (which pulls) when the engine has events, instead of JavaScript
+   * polling with `setImmediate` (see `loop_watch`). Unix under Node.js
+   * with one I/O thread only; returns whether the watch runs. Call after
+   * `start`.
+   */
+  watchLoop(onReady: () => void): boolean
+  /** Stops the watch (the server has stopped; also safe before `start`). */
+  closeWatch(): void
+  /**
    * The batch an `onEvent(thread, false)` call announced (from `thread`'s
    * queue), copied into the
    * pull slab like `pull`'s (rows left over come with the next calls, see

@@ -211,13 +211,19 @@ export class Dispatch {
     if (ourTurns && !this.pullScheduled) {
       // Inline turns: the engine's next turn runs here, after Node's own
       // pending I/O and timers (setImmediate), so busy serving never starves them.
+      // (With the loop watch, `respond` says so only for work the engine's
+      // poll will not report: otherwise the watch calls `pull`.)
       this.pullScheduled = true
       setImmediate(this.pull)
     }
   }
 
-  /** One inline turn: its answers are written, its new requests handled. */
-  private pull = (): void => {
+  /**
+   * One inline turn: its answers are written, its new requests handled.
+   * Scheduled after a flush, or called by Node's event loop when the engine
+   * has events (the loop watch, see `Server.run`).
+   */
+  pull = (): void => {
     this.pullScheduled = false
     // A batch bigger than a slab comes in parts, all in this tick (a later
     // batch must not come between them), each answered before the next.

@@ -92,6 +92,9 @@ export class Server {
       return Promise.reject(new Error(`fasthttp: cannot listen on port ${this.config.port}: ${message}`))
     }
     this.#threadsRunning = this.native.threadCount()
+    // Under Node.js, its event loop tells the dispatcher when to pull (see
+    // crates/node/src/loop_watch.rs); elsewhere only Node-API is used.
+    if (!otherRuntime() && process.env.FASTHTTP_LOOP_WATCH !== '0') this.native.watchLoop(this.#dispatch.pull)
     this.#state = 'running'
     this.#loopHold = holdEventLoop()
     return new Promise<void>((resolve, reject) => {
@@ -156,11 +159,17 @@ export class Server {
     this.#threadsRunning -= 1
     if (this.#threadsRunning > 0) return
     this.#state = 'stopped'
+    this.native.closeWatch()
     clearInterval(this.#loopHold)
     const waiters = this.#stoppedWaiters
     this.#stoppedWaiters = []
     for (const waiter of waiters) waiter()
   }
+}
+
+/** Bun or Deno (their Node-API runs the addon; they have no libuv). */
+function otherRuntime(): boolean {
+  return 'bun' in process.versions || 'deno' in process.versions
 }
 
 /**
@@ -171,7 +180,7 @@ export class Server {
  * ref'd timer that never fires holds the loop until the server has stopped.
  */
 function holdEventLoop(): ReturnType<typeof setInterval> | undefined {
-  if (!('bun' in process.versions) && !('deno' in process.versions)) return undefined
+  if (!otherRuntime()) return undefined
   return setInterval(() => {}, 0x7fffffff)
 }
 

@@ -30,7 +30,7 @@ pub mod wire;
 
 pub use batch::{Batch, RequestId};
 pub use date::http_date;
-pub use reactor::{Embedder, ShutdownMode};
+pub use reactor::{Embedder, QuietPull, ShutdownMode};
 pub use response::REASON_PHRASES;
 pub use server::{EngineConfig, Family, ServerHandle};
 pub use sys::{connection_addresses, peer_closed};

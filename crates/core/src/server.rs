@@ -14,9 +14,11 @@ use socket2::{Domain, Protocol, Socket, Type};
 use crate::batch::Batch;
 use crate::file_body::FileBody;
 use crate::framing::Limits;
+#[cfg(unix)]
+use crate::reactor::watch_descriptor;
 use crate::reactor::{
-  answer_now, pull, recycle, run_io_thread, write_answers, Embedder, Reactor, ReactorCell, ReactorSettings,
-  ShutdownMode, ThreadShared, THREAD_SHIFT,
+  answer_now, pull, recycle, run_io_thread, work_left, write_answers, Embedder, QuietPull, Reactor, ReactorCell,
+  ReactorSettings, ShutdownMode, ThreadShared, THREAD_SHIFT,
 };
 use crate::response::{answers_with_externals, error_response, push_answer, Answer, FileMeta};
 use crate::wire::{KIND_CLOSE, KIND_FILE, KIND_MASK, KIND_RAW};
@@ -105,6 +107,11 @@ pub struct ServerHandle {
   threads: Vec<Arc<ThreadShared>>,
   reactors: Vec<Arc<ReactorCell>>,
   joins: Mutex<Vec<JoinHandle<()>>>,
+  /// A duplicate of the single I/O thread's poll descriptor when its turns
+  /// may run inline (see `watch_descriptor`), taken before the thread runs:
+  /// the thread holds its reactor's lock while it blocks in the poll.
+  #[cfg(unix)]
+  watch_fd: Option<std::os::fd::OwnedFd>,
 }
 
 impl ServerHandle {
@@ -144,6 +151,11 @@ impl ServerHandle {
       reactors.push(reactor);
     }
     let reactors: Vec<Arc<ReactorCell>> = reactors.into_iter().map(|r| Arc::new(Mutex::new(Some(r)))).collect();
+    #[cfg(unix)]
+    let watch_fd = match (settings.inline_turns, reactors.first()) {
+      (true, Some(cell)) => watch_descriptor(cell).transpose()?,
+      _ => None,
+    };
     let mut joins = Vec::new();
     for (index, reactor) in reactors.iter().enumerate() {
       let embedder = embedder.clone();
@@ -168,6 +180,8 @@ impl ServerHandle {
       threads,
       reactors,
       joins: Mutex::new(joins),
+      #[cfg(unix)]
+      watch_fd,
     })
   }
 
@@ -214,12 +228,30 @@ impl ServerHandle {
 
   /// While the embedder has the turns: runs one non-blocking turn on the
   /// calling thread (answers written, new requests read and framed) and
-  /// returns its batch (see `reactor::pull`).
-  pub fn pull(&self) -> Option<Batch> {
+  /// returns its batch; `quiet` says what a turn that finds nothing does
+  /// with the turns (see `reactor::pull`).
+  pub fn pull(&self, quiet: QuietPull) -> Option<Batch> {
     if self.threads.len() != 1 {
       return None;
     }
-    pull(&self.reactors[0], &self.threads[0])
+    pull(&self.reactors[0], &self.threads[0], quiet)
+  }
+
+  /// Whether the last turn left work its poll will not report again: an
+  /// embedder that pulls only when `watch_descriptor` is readable should
+  /// pull once more anyway.
+  pub fn work_left(&self) -> bool {
+    self.threads.len() == 1 && work_left(&self.reactors[0])
+  }
+
+  /// A descriptor that is readable whenever the (single) I/O thread's poll
+  /// has events, for an embedder whose own event loop watches it while it
+  /// runs the turns (`QuietPull::KeepTurns`). A duplicate the caller owns:
+  /// it stays valid (and quiet) after the engine has stopped. None with
+  /// several I/O threads or without inline turns.
+  #[cfg(unix)]
+  pub fn watch_descriptor(&self) -> Option<io::Result<std::os::fd::OwnedFd>> {
+    self.watch_fd.as_ref().map(|fd| fd.try_clone())
   }
 
   /// Hands back a pulled batch the embedder has copied out, so its buffers

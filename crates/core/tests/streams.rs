@@ -112,7 +112,7 @@ impl Harness {
   /// pulls (the batch is kept for `next_rows`) until a turn is quiet.
   fn respond(&self, records: &[u8], batch_done: Option<u32>) {
     if self.handle.respond(records, &[], batch_done) {
-      if let Some(batch) = self.handle.pull() {
+      if let Some(batch) = self.handle.pull(fasthttp_core::QuietPull::Linger) {
         self.pulled.borrow_mut().push_back(batch);
       }
     }

@@ -14,11 +14,25 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fasthttp_core::{
-  http_date, wire, Batch, Embedder, EngineConfig, Family, ServerHandle, ShutdownMode, REASON_PHRASES,
+  http_date, wire, Batch, Embedder, EngineConfig, Family, QuietPull, ServerHandle, ShutdownMode, REASON_PHRASES,
 };
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
+
+#[cfg(unix)]
+mod loop_watch;
+#[cfg(unix)]
+use loop_watch::LoopWatch;
+/// Elsewhere there is no watch: quiet pulls linger (`QuietPull::Linger`).
+#[cfg(not(unix))]
+struct LoopWatch;
+#[cfg(not(unix))]
+impl LoopWatch {
+  fn arm(&self) {}
+  fn disarm(&self) {}
+  fn close(self) {}
+}
 
 /// Exports each constant of the wire format (`fasthttp_core::wire`) to
 /// JavaScript under its own name, so `src/wire.ts` never writes one down.
@@ -183,6 +197,9 @@ pub struct NativeServer {
   /// The rows of a batch that did not fit in the slab yet: `take` and
   /// `pull` hand them out before anything else.
   leftover: RefCell<Option<Leftover>>,
+  /// Node's event loop watches the engine while JavaScript runs the turns
+  /// (`watchLoop`); absent, quiet pulls linger and give the turns back.
+  loop_watch: RefCell<Option<LoopWatch>>,
 }
 
 #[napi]
@@ -220,6 +237,7 @@ impl NativeServer {
       handle: None,
       delivered: Arc::new((0..threads).map(|_| Mutex::default()).collect()),
       leftover: RefCell::new(None),
+      loop_watch: RefCell::new(None),
     })
   }
 
@@ -304,7 +322,59 @@ impl NativeServer {
     let done = u32::try_from(batch_done_thread).ok();
     let externals = externals.unwrap_or_default();
     let slices: Vec<&[u8]> = externals.iter().map(|buffer| &buffer[..]).collect();
-    catch_unwind(AssertUnwindSafe(|| handle.respond(records, &slices, done))).unwrap_or(false)
+    let ours = catch_unwind(AssertUnwindSafe(|| handle.respond(records, &slices, done))).unwrap_or(false);
+    match self.loop_watch.borrow().as_ref() {
+      // The watch calls the next pull; JavaScript schedules one only for
+      // work the poll will not report.
+      Some(watch) if ours => {
+        watch.arm();
+        handle.work_left()
+      }
+      _ => ours,
+    }
+  }
+
+  /// While JavaScript runs the turns, let Node's event loop call `onReady`
+  /// (which pulls) when the engine has events, instead of JavaScript
+  /// polling with `setImmediate` (see `loop_watch`). Unix under Node.js
+  /// with one I/O thread only; returns whether the watch runs. Call after
+  /// `start`.
+  #[napi(ts_args_type = "onReady: () => void")]
+  pub fn watch_loop(&self, env: Env, on_ready: Unknown<'_>) -> bool {
+    #[cfg(unix)]
+    {
+      let Some(handle) = self.handle.as_ref() else {
+        return false;
+      };
+      if !self.config.inline_turns || self.loop_watch.borrow().is_some() {
+        return false;
+      }
+      let Some(Ok(descriptor)) = handle.watch_descriptor() else {
+        return false;
+      };
+      let watch = LoopWatch::new(env.raw(), on_ready.raw(), Arc::downgrade(handle), descriptor);
+      let watching = watch.is_some();
+      if let Some(watch) = watch {
+        if handle.embedder_has_turns() {
+          watch.arm();
+        }
+        *self.loop_watch.borrow_mut() = Some(watch);
+      }
+      watching
+    }
+    #[cfg(not(unix))]
+    {
+      let _ = (env, on_ready);
+      false
+    }
+  }
+
+  /// Stops the watch (the server has stopped; also safe before `start`).
+  #[napi]
+  pub fn close_watch(&self) {
+    if let Some(watch) = self.loop_watch.borrow_mut().take() {
+      watch.close();
+    }
   }
 
   /// The batch an `onEvent(thread, false)` call announced (from `thread`'s
@@ -354,8 +424,16 @@ impl NativeServer {
     let (data, table) = unsafe { (data.as_mut(), table.as_mut()) };
     let next = match self.leftover.borrow_mut().take() {
       Some(rest) => rest,
-      None => match catch_unwind(AssertUnwindSafe(|| handle.pull())) {
-        Ok(batch) => (batch?, 0, true),
+      None => match catch_unwind(AssertUnwindSafe(|| handle.pull(self.quiet_pull()))) {
+        Ok(Some(batch)) => (batch, 0, true),
+        Ok(None) => {
+          if !handle.embedder_has_turns() {
+            if let Some(watch) = self.loop_watch.borrow().as_ref() {
+              watch.disarm();
+            }
+          }
+          return None;
+        }
         Err(_) => {
           // Never leave the engine without a thread to run it.
           handle.return_turns();
@@ -365,6 +443,15 @@ impl NativeServer {
       },
     };
     Some(self.hand_out(next, data, data_at as usize, table, table_at as usize))
+  }
+
+  /// What a quiet pull does: with the loop watch, JavaScript keeps the turns.
+  fn quiet_pull(&self) -> QuietPull {
+    if self.loop_watch.borrow().is_some() {
+      QuietPull::KeepTurns
+    } else {
+      QuietPull::Linger
+    }
   }
 
   /// Copies as many rows of `batch` from `first` as fit into the slab and

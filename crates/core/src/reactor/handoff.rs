@@ -189,11 +189,22 @@ pub type ReactorCell = Mutex<Option<Reactor>>;
 /// thread wake-ups. (The wait sleeps in the kernel, like any event loop's.)
 pub const INLINE_LINGER: Duration = Duration::from_micros(100);
 
+/// What a `pull` that finds nothing to do does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuietPull {
+  /// Waits up to `INLINE_LINGER` for events, then gives the turns back to
+  /// the I/O thread (which blocks in the poll until traffic returns).
+  Linger,
+  /// Keeps the turns: the embedder's own event loop watches the poll's
+  /// descriptor (`ServerHandle::watch_descriptor`) and pulls when it is
+  /// readable, and gives the turns back itself once it has been idle.
+  KeepTurns,
+}
+
 /// On the embedder's thread, while it has the turns: one non-blocking turn.
-/// Returns the batch it framed; when none comes within `INLINE_LINGER`, the
-/// turns go back to the I/O thread. Call it only after reporting the last
-/// batch done.
-pub fn pull(cell: &ReactorCell, shared: &ThreadShared) -> Option<Batch> {
+/// Returns the batch it framed; when none comes, `quiet` says what happens
+/// to the turns. Call it only after reporting the last batch done.
+pub fn pull(cell: &ReactorCell, shared: &ThreadShared, quiet: QuietPull) -> Option<Batch> {
   if !shared.embedder_has_turns() {
     return None;
   }
@@ -209,17 +220,45 @@ pub fn pull(cell: &ReactorCell, shared: &ThreadShared) -> Option<Batch> {
     return None;
   };
   let mut outcome = reactor.turn(TurnMode::Pull);
-  if matches!(outcome, Ok(TurnEnd::Quiet)) && sys::wait_for_events(&reactor.poll, INLINE_LINGER) {
+  if quiet == QuietPull::Linger
+    && matches!(outcome, Ok(TurnEnd::Quiet))
+    && sys::wait_for_events(&reactor.poll, INLINE_LINGER)
+  {
     outcome = reactor.turn(TurnMode::Pull);
   }
   match outcome {
     Ok(TurnEnd::Pulled(batch)) => Some(batch),
+    Ok(TurnEnd::Quiet) if quiet == QuietPull::KeepTurns => None,
     // Quiet (or finished, or an error the I/O thread will meet and report).
     _ => {
       shared.return_turns();
       None
     }
   }
+}
+
+/// Whether the reactor holds work its poll will not report again: requests
+/// framed outside a turn (answers let a paused connection go on), or
+/// connections that paused on a full batch. The embedder should pull soon
+/// even if the poll's descriptor stays quiet.
+pub fn work_left(cell: &ReactorCell) -> bool {
+  let guard = cell.lock().unwrap_or_else(|e| e.into_inner());
+  guard.as_ref().is_some_and(|reactor| {
+    !(reactor.turn.batch.is_empty() && reactor.touched.is_empty() && reactor.waiting_for_batch_room.is_empty())
+  })
+}
+
+/// A duplicate of the poll's descriptor (see `ServerHandle::watch_descriptor`);
+/// None once the reactor is gone.
+#[cfg(unix)]
+pub fn watch_descriptor(cell: &ReactorCell) -> Option<io::Result<std::os::fd::OwnedFd>> {
+  use std::os::fd::{AsRawFd, BorrowedFd};
+  let guard = cell.lock().unwrap_or_else(|e| e.into_inner());
+  let reactor = guard.as_ref()?;
+  // SAFETY: the poll's descriptor is open while the reactor (held under the
+  // lock) lives; the duplicate is made before the lock is released.
+  let poll = unsafe { BorrowedFd::borrow_raw(reactor.poll.as_raw_fd()) };
+  Some(poll.try_clone_to_owned())
 }
 
 /// Gives a pulled batch's buffers back to the reactor once the embedder has

@@ -13,7 +13,11 @@
 mod handoff;
 
 use handoff::adopt_file;
-pub use handoff::{answer_now, pull, recycle, run_io_thread, write_answers, ReactorCell, ThreadShared};
+#[cfg(unix)]
+pub use handoff::watch_descriptor;
+pub use handoff::{
+  answer_now, pull, recycle, run_io_thread, work_left, write_answers, QuietPull, ReactorCell, ThreadShared,
+};
 
 use std::io;
 use std::sync::atomic::Ordering;

@@ -157,7 +157,7 @@ fn respond_loop(
           handle.respond(&junk, &[], None);
         }
         if handle.respond(&records, &[], Some(thread)) {
-          pulled = handle.pull();
+          pulled = handle.pull(fasthttp_core::QuietPull::Linger);
         }
       }
       None => break,
