@@ -72,6 +72,17 @@ export const SERVERS: ServerSpec[] = [
         ? { ok: true, argv: nodeScript('fasthttp'), env: { FASTHTTP_BENCH_INLINE_TURNS: '0' } }
         : { ok: false, reason: 'index.js is not built (npm run build)' },
   },
+  {
+    // Inline turns without the loop watch (what Bun and Deno run): quiet
+    // pulls linger 100 µs in ppoll, turns are scheduled with setImmediate.
+    name: 'fasthttp-linger',
+    label: 'fasthttp (no loop watch)',
+    optIn: true,
+    prepare: () =>
+      fs.existsSync(path.join(ROOT, 'index.js'))
+        ? { ok: true, argv: nodeScript('fasthttp'), env: { FASTHTTP_LOOP_WATCH: '0' } }
+        : { ok: false, reason: 'index.js is not built (npm run build)' },
+  },
   { name: 'node', label: 'node:http', prepare: () => ({ ok: true, argv: nodeScript('node'), env: {} }) },
   {
     name: 'fastify',
