@@ -52,25 +52,22 @@ export function bunBinary(): string | undefined {
   return undefined
 }
 
+/** fasthttp's bench server (servers/fasthttp.mjs), with `env` set for a variant. */
+function fasthttpScript(env: Record<string, string>): ReturnType<ServerSpec['prepare']> {
+  return fs.existsSync(path.join(ROOT, 'index.js'))
+    ? { ok: true, argv: nodeScript('fasthttp'), env }
+    : { ok: false, reason: 'index.js is not built (npm run build)' }
+}
+
 export const SERVERS: ServerSpec[] = [
-  {
-    name: 'fasthttp',
-    label: 'fasthttp',
-    prepare: () =>
-      fs.existsSync(path.join(ROOT, 'index.js'))
-        ? { ok: true, argv: nodeScript('fasthttp'), env: {} }
-        : { ok: false, reason: 'index.js is not built (npm run build)' },
-  },
+  { name: 'fasthttp', label: 'fasthttp', prepare: () => fasthttpScript({}) },
   {
     // The engine without inline turns: every batch crosses from the I/O
     // thread to JavaScript and back (what inline turns save, measured).
     name: 'fasthttp-threaded',
     label: 'fasthttp (inlineTurns: false)',
     optIn: true,
-    prepare: () =>
-      fs.existsSync(path.join(ROOT, 'index.js'))
-        ? { ok: true, argv: nodeScript('fasthttp'), env: { FASTHTTP_BENCH_INLINE_TURNS: '0' } }
-        : { ok: false, reason: 'index.js is not built (npm run build)' },
+    prepare: () => fasthttpScript({ FASTHTTP_BENCH_INLINE_TURNS: '0' }),
   },
   {
     // Inline turns without the loop watch (what Bun and Deno run): quiet
@@ -78,10 +75,7 @@ export const SERVERS: ServerSpec[] = [
     name: 'fasthttp-linger',
     label: 'fasthttp (no loop watch)',
     optIn: true,
-    prepare: () =>
-      fs.existsSync(path.join(ROOT, 'index.js'))
-        ? { ok: true, argv: nodeScript('fasthttp'), env: { FASTHTTP_LOOP_WATCH: '0' } }
-        : { ok: false, reason: 'index.js is not built (npm run build)' },
+    prepare: () => fasthttpScript({ FASTHTTP_LOOP_WATCH: '0' }),
   },
   { name: 'node', label: 'node:http', prepare: () => ({ ok: true, argv: nodeScript('node'), env: {} }) },
   {
