@@ -8,7 +8,8 @@
 //   (coordinated omission); p50, p99, p99.9.
 // - cold start: the first second of load on a server that has served
 //   nothing (no warm-up), against the next second: what a freshly started
-//   or restarted server's clients see.
+//   or restarted server's clients see; and fasthttp again after it called
+//   `server.warmUp()` before announcing its port.
 // - fairness: 6 of 64 connections ask for `GET /slow5`, whose handler
 //   awaits 5 ms; the other 58's p99 against the same 58 alone (head-of-line
 //   blocking across connections shows up as a ratio well above 1).
@@ -183,7 +184,10 @@ export async function runLatency(specs: ServerSpec[], durationS: number): Promis
   if (!fasthttp) return '## Latency\n\nskipped: fasthttp is not built\n'
   const capacity = await measureCapacity(fasthttp, durationS)
   const fixed = await fixedRate(servers, capacity, durationS)
-  const cold = await coldStart(servers)
+  const coldServers = [...servers]
+  const warmed = prepare(SERVERS.find((s) => s.name === 'fasthttp-warm')!)
+  if (warmed) coldServers.splice(1, 0, warmed)
+  const cold = await coldStart(coldServers)
   const fairServers = [...servers]
   const threaded = prepare(SERVERS.find((s) => s.name === 'fasthttp-threaded')!)
   if (threaded) fairServers.splice(1, 0, threaded)

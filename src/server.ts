@@ -5,6 +5,9 @@
 import { binding, type NativeServer } from './binding'
 import { resolveConfig, type ResolvedServerConfig, type ServerConfig } from './config'
 import { Dispatch } from './dispatch'
+import { warmUp, type WarmUpOptions, type WarmUpResult } from './warm-up'
+
+export type { WarmUpOptions, WarmUpResult } from './warm-up'
 
 type State = 'new' | 'running' | 'stopping' | 'stopped'
 
@@ -122,6 +125,18 @@ export class Server {
       if (attempt >= maxRetries) throw new Error(`fasthttp: server not running after ${maxRetries} checks`)
       await new Promise((resolve) => setTimeout(resolve, retryPeriodMs))
     }
+  }
+
+  /**
+   * Sends `requests` GETs for `path` to this server over loopback, through
+   * your handler, and resolves when all are answered: a server that calls
+   * it before it announces itself serves its first real requests with its
+   * JavaScript already optimised (see `src/warm-up.ts`). Rejects when the
+   * server is not running or a request fails.
+   */
+  async warmUp(options: WarmUpOptions = {}): Promise<WarmUpResult> {
+    if (this.#state !== 'running') throw new Error('fasthttp: warmUp() needs a running server (call run() first)')
+    return warmUp(this.config.host, this.#boundPort, options)
   }
 
   /** Graceful stop; closes everything and rejects if it takes longer than `timeoutMs`. */

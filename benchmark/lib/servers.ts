@@ -77,6 +77,14 @@ export const SERVERS: ServerSpec[] = [
     optIn: true,
     prepare: () => fasthttpScript({ FASTHTTP_LOOP_WATCH: '0' }),
   },
+  {
+    // fasthttp that calls `server.warmUp()` before it announces its port
+    // (the cold-start scenario shows it beside the plain one).
+    name: 'fasthttp-warm',
+    label: 'fasthttp after warmUp()',
+    optIn: true,
+    prepare: () => fasthttpScript({ FASTHTTP_BENCH_WARMUP: '1' }),
+  },
   { name: 'node', label: 'node:http', prepare: () => ({ ok: true, argv: nodeScript('node'), env: {} }) },
   {
     name: 'fastify',

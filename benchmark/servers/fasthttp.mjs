@@ -33,6 +33,9 @@ function handler(req) {
 const inlineTurns = process.env.FASTHTTP_BENCH_INLINE_TURNS !== '0'
 const server = newServer({ port: 0, host: listenHost(), family: 'ip', inlineTurns, handler })
 const stopped = server.run()
+// FASTHTTP_BENCH_WARMUP=1: `server.warmUp()` before announcing the port
+// (the cold-start scenario's `fasthttp-warm` variant).
+if (process.env.FASTHTTP_BENCH_WARMUP === '1') await server.warmUp()
 announce(server.port)
 stopped.catch((error) => {
   console.error(error)
