@@ -12,7 +12,8 @@
 //   `server.warmUp()` before announcing its port.
 // - fairness: 6 of 64 connections ask for `GET /slow5`, whose handler
 //   awaits 5 ms; the other 58's p99 against the same 58 alone (head-of-line
-//   blocking across connections shows up as a ratio well above 1).
+//   blocking across connections shows up as a ratio well above 1), after a
+//   warm-up second of both loads together.
 //
 //   npx tsx benchmark/latency.ts [--duration S] [--servers fasthttp,uws,bun,node]
 
@@ -147,9 +148,17 @@ export async function fairness(servers: Prepared[], durationS: number): Promise<
   for (const server of servers) {
     rows.push(
       await withServer(server, async (port) => {
-        await keepAlive(port, 1, fast)
+        // Warm both paths first: the first seconds of a path a server has
+        // not run yet measure its JIT (see the cold-start scenario), not
+        // how it shares the CPU between connections.
+        await Promise.all([keepAlive(port, 1, fast), keepAlive(port, 1, 6, '/slow5')])
         const alone = await keepAlive(port, durationS, fast)
-        const [beside, slow] = await Promise.all([keepAlive(port, durationS, fast), keepAlive(port, durationS, 6, '/slow5')])
+        // The slow connections are open and busy before the fast ones are
+        // measured, and stay busy until after.
+        const slowLoad = keepAlive(port, durationS + 1, 6, '/slow5')
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        const beside = await keepAlive(port, durationS, fast)
+        const slow = await slowLoad
         return { label: server.spec.label, alone, beside, slow }
       }),
     )
