@@ -196,6 +196,8 @@ export interface NativeConfig {
   handlerTimeoutMs: number
   maxConnections: number
   reusePort: boolean
+  /** `TCP_DEFER_ACCEPT` on Linux (default true). */
+  deferAccept?: boolean
   ioThreads: number
   prealloc: boolean
   arenaTrace: boolean

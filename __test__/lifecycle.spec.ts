@@ -1,6 +1,8 @@
 // Server lifecycle: run/shutdown/waitTillRunning, bind errors, config
 // validation, process exit, the arena trace, reusePort and ioThreads.
 import test from 'ava'
+import net from 'node:net'
+import { once } from 'node:events'
 import path from 'node:path'
 import { newServer, type ServerConfig } from '../index'
 import { RawClient, connectError, serve, sleep, spawnListening, startServer, stopAtTeardown, within } from './helpers'
@@ -219,6 +221,7 @@ const badConfigs: Array<[string, unknown, typeof TypeError | typeof RangeError, 
   ['maxRequestBufferSize 10', { handler, maxRequestBufferSize: 10 }, RangeError, /config\.maxRequestBufferSize/],
   ['maxConnections 0', { handler, maxConnections: 0 }, RangeError, /config\.maxConnections/],
   ["reusePort 'yes'", { handler, reusePort: 'yes' }, TypeError, /config\.reusePort/],
+  ['deferAccept 1', { handler, deferAccept: 1 }, TypeError, /config\.deferAccept/],
   ['prealloc 1', { handler, prealloc: 1 }, TypeError, /config\.prealloc/],
   ['host 5', { handler, host: 5 }, TypeError, /config\.host/],
   ['onError not a function', { handler, onError: 'x' }, TypeError, /config\.onError/],
@@ -246,6 +249,40 @@ test('a valid config resolves its defaults', (t) => {
   t.is(server.config.ioThreads, 1)
   t.true(server.config.prealloc)
   t.is(newServer({ handler }).config.port, 3000)
+})
+
+// --- deferAccept ---------------------------------------------------------------------
+
+// Linux only: elsewhere the option has no effect (a visible skip there).
+const linuxTest = process.platform === 'linux' ? test : test.skip
+
+linuxTest('deferAccept (default true): a connection that has sent nothing is not accepted yet, so it does not take the one maxConnections slot; with deferAccept: false it does', async (t) => {
+  for (const deferAccept of [true, false]) {
+    const { port } = await serve(t, { deferAccept, maxConnections: 1, timeoutInSeconds: 5, idleTimeoutInSeconds: 5, handler: () => 'ok' })
+    const silent = net.connect(port, '127.0.0.1')
+    t.teardown(() => silent.destroy())
+    await once(silent, 'connect')
+    await sleep(100) // without deferAccept the engine accepts it now, and the slot is taken
+    const client = await RawClient.connect(port)
+    t.teardown(() => client.close())
+    await client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n')
+    const answered = await client.readResponse({ timeoutMs: 700 }).then(
+      (response) => response.body === 'ok',
+      () => false,
+    )
+    t.is(answered, deferAccept, `deferAccept: ${deferAccept}`)
+    silent.destroy()
+    client.close()
+  }
+})
+
+test('deferAccept: a client that connects and sends its request half a second later is served', async (t) => {
+  const { port } = await serve(t, { handler: (req) => `late ${req.url}` })
+  const client = await RawClient.connect(port)
+  t.teardown(() => client.close())
+  await sleep(500)
+  await client.write('GET /x HTTP/1.1\r\nHost: x\r\n\r\n')
+  t.is((await client.readResponse()).body, 'late /x')
 })
 
 // --- reusePort and ioThreads -----------------------------------------------------------

@@ -29,6 +29,7 @@ export const DEFAULTS = {
   userData: undefined,
   maxConnections: 65536,
   reusePort: false,
+  deferAccept: true,
   ioThreads: 1,
   prealloc: true,
   inlineTurns: true,
@@ -76,6 +77,12 @@ export interface ServerConfig {
   maxConnections?: number
   /** Let several processes or worker threads listen on the same port (SO_REUSEPORT). Default `false`. */
   reusePort?: boolean
+  /**
+   * Linux: accept a connection once its first bytes have arrived (`TCP_DEFER_ACCEPT`),
+   * so accepting and reading take one wake-up; a connection that sends nothing
+   * is accepted after about a second. Elsewhere no effect. Default `true`.
+   */
+  deferAccept?: boolean
   /** Native I/O threads, each with its own event loop. Default `1`. */
   ioThreads?: number
   /** Per-request bump arenas for the engine's request scratch memory. Default `true`. */
@@ -106,6 +113,7 @@ export interface ResolvedServerConfig {
   userData: unknown
   maxConnections: number
   reusePort: boolean
+  deferAccept: boolean
   ioThreads: number
   prealloc: boolean
   inlineTurns: boolean
@@ -150,6 +158,7 @@ export function resolveConfig(config: ServerConfig): ResolvedServerConfig {
     userData: config.userData,
     maxConnections: integerField(config, 'maxConnections', DEFAULTS.maxConnections, 1, 16_000_000),
     reusePort: booleanField(config, 'reusePort', DEFAULTS.reusePort),
+    deferAccept: booleanField(config, 'deferAccept', DEFAULTS.deferAccept),
     ioThreads: integerField(config, 'ioThreads', DEFAULTS.ioThreads, 1, 64),
     prealloc: booleanField(config, 'prealloc', DEFAULTS.prealloc),
     inlineTurns: booleanField(config, 'inlineTurns', DEFAULTS.inlineTurns),

@@ -62,6 +62,7 @@ export class Server {
       handlerTimeoutMs: Math.round(config.handlerTimeoutInSeconds * 1000),
       maxConnections: config.maxConnections,
       reusePort: config.reusePort,
+      deferAccept: config.deferAccept,
       ioThreads: config.ioThreads,
       prealloc: config.prealloc,
       arenaTrace: config.prealloc && process.env.FASTHTTP_ARENA_TRACE === '1',

@@ -60,6 +60,9 @@ pub struct EngineConfig {
   pub max_connections: usize,
   /// `SO_REUSEPORT`: several servers (processes, threads) on one port.
   pub reuse_port: bool,
+  /// `TCP_DEFER_ACCEPT` where there is one (Linux): a connection is
+  /// accepted once its first bytes have come (or after about a second).
+  pub defer_accept: bool,
   /// I/O threads, each with its own poll and connections.
   pub io_threads: usize,
   /// Per-request `bumpalo` arenas (false: the global allocator).
@@ -92,6 +95,7 @@ impl Default for EngineConfig {
       handler_timeout: Some(Duration::from_secs(60)),
       max_connections: 65_536,
       reuse_port: false,
+      defer_accept: true,
       io_threads: 1,
       prealloc: true,
       arena_trace: false,
@@ -398,7 +402,7 @@ fn listen_addresses(config: &EngineConfig, port: u16) -> io::Result<Vec<SocketAd
 fn bind(config: &EngineConfig, port: u16, reuse_port: bool) -> io::Result<mio::net::TcpListener> {
   let mut last_error = None;
   for address in listen_addresses(config, port)? {
-    match bind_one(address, config.backlog, reuse_port) {
+    match bind_one(address, config, reuse_port) {
       Ok(listener) => return Ok(listener),
       // Address in use or permission denied is the answer; only a missing
       // address family moves on to the next candidate.
@@ -409,14 +413,14 @@ fn bind(config: &EngineConfig, port: u16, reuse_port: bool) -> io::Result<mio::n
   Err(last_error.unwrap_or_else(|| io::Error::new(io::ErrorKind::AddrNotAvailable, "no address to listen on")))
 }
 
-fn bind_one(address: SocketAddr, backlog: i32, reuse_port: bool) -> io::Result<mio::net::TcpListener> {
+fn bind_one(address: SocketAddr, config: &EngineConfig, reuse_port: bool) -> io::Result<mio::net::TcpListener> {
   let socket = Socket::new(Domain::for_address(address), Type::STREAM, Some(Protocol::TCP))?;
   if address.is_ipv6() && address.ip().is_unspecified() {
     socket.set_only_v6(false)?;
   }
-  crate::sys::set_listener_options(&socket, reuse_port)?;
+  crate::sys::set_listener_options(&socket, reuse_port, config.defer_accept)?;
   socket.bind(&address.into())?;
-  socket.listen(backlog)?;
+  socket.listen(config.backlog)?;
   socket.set_nonblocking(true)?;
   Ok(mio::net::TcpListener::from_std(socket.into()))
 }

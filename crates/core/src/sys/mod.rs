@@ -79,7 +79,7 @@ mod tests {
   #[test]
   fn accepted_sockets_have_nodelay_where_the_engine_counts_on_inheriting_it() {
     let listener = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    super::set_listener_options(&listener, false).unwrap();
+    super::set_listener_options(&listener, false, false).unwrap();
     listener
       .bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into())
       .unwrap();

@@ -63,7 +63,7 @@ pub fn wait_for_events(_poll: &Poll, _limit: Duration) -> bool {
 }
 
 /// No `SO_REUSEADDR` on Windows (it lets another process steal the port),
-/// and no `SO_REUSEPORT`.
-pub fn set_listener_options(_socket: &Socket, _reuse_port: bool) -> io::Result<()> {
+/// no `SO_REUSEPORT`, no `TCP_DEFER_ACCEPT`.
+pub fn set_listener_options(_socket: &Socket, _reuse_port: bool, _defer_accept: bool) -> io::Result<()> {
   Ok(())
 }
