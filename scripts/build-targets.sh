@@ -33,6 +33,8 @@ cd "$ROOT"
 
 # shellcheck source=targets.sh
 . "$ROOT/scripts/targets.sh" # LINUX_TARGETS, platform_of
+# shellcheck source=results.sh
+. "$ROOT/scripts/results.sh" # ok, ko, report_and_exit
 CHECK_TARGETS=(x86_64-apple-darwin aarch64-apple-darwin x86_64-unknown-freebsd x86_64-pc-windows-msvc)
 # zig as the napi-rs package template's workflow pins it; cargo-zigbuild pinned too.
 ZIGLANG_VERSION=0.14.1
@@ -56,15 +58,6 @@ if ((${#requested[@]} == 0)); then
 fi
 
 mkdir -p "$LOGS"
-passed=0
-failed=0
-failures=()
-ok() { passed=$((passed + 1)); echo "ok   - $1"; }
-ko() {
-  failed=$((failed + 1)); failures+=("$1"); echo "FAIL - $1"
-  [[ -n "${2:-}" && -s "$2" ]] && tail -n 40 "$2" | sed 's/^/       | /'
-  return 0
-}
 elapsed() { echo "$(($(date +%s) - $1)) s"; }
 
 # --- tools --------------------------------------------------------------------
@@ -132,5 +125,4 @@ for t in "${requested[@]}"; do
   fi
 done
 
-echo "build targets: $passed passed, $failed failed"
-((failed == 0)) || { printf 'build targets: FAILED: %s\n' "${failures[@]}" >&2; exit 1; }
+report_and_exit "build targets"

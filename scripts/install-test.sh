@@ -18,29 +18,16 @@ PLATFORM_DIR="$WORK/platform-${TARGET}"
 APP="$WORK/app"
 LOG="$WORK/log"
 
-passed=0
-failed=0
-failures=()
+# shellcheck source=results.sh
+. "$ROOT/scripts/results.sh" # ok, ko, report_and_exit
 
 cleanup() {
   if [[ "${KEEP_TMP:-}" == 1 ]]; then echo "install test: kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 
-pass() { passed=$((passed + 1)); echo "ok   - $1"; }
-fail() {
-  failed=$((failed + 1)); failures+=("$1"); echo "FAIL - $1"
-  if [[ -n "${2:-}" && -s "$2" ]]; then sed 's/^/       | /' "$2" | tail -n 40; fi
-}
-finish() {
-  echo "install test: ${passed} passed, ${failed} failed"
-  if ((failed > 0)); then
-    printf 'install test: FAILED: %s\n' "${failures[@]}" >&2
-    exit 1
-  fi
-  exit 0
-}
-fatal() { fail "$1" "${2:-}"; echo "install test: cannot continue" >&2; finish; }
+finish() { report_and_exit "install test"; }
+fatal() { ko "$1" "${2:-}"; echo "install test: cannot continue" >&2; finish; }
 
 mkdir -p "$PACKS" "$APP" "$LOG"
 case "$APP" in "$ROOT"/*) fatal "the temp project $APP is inside the source tree $ROOT" ;; esac
@@ -73,19 +60,19 @@ for f in package/package.json package/index.js package/index.d.ts package/bindin
   grep -qx "$f" "$LOG/main-list" || missing+=" $f"
 done
 if [[ -z "$bad" && -z "$missing" ]]; then
-  pass "main tarball: $(wc -l <"$LOG/main-list") files, no .node, no Rust sources"
+  ok "main tarball: $(wc -l <"$LOG/main-list") files, no .node, no Rust sources"
 else
   { echo "unexpected:"; echo "$bad"; echo "missing:$missing"; echo "--- contents"; cat "$LOG/main-list"; } >"$LOG/main-bad"
-  fail "main tarball contents ($(basename "$MAIN_TGZ"))" "$LOG/main-bad"
+  ko "main tarball contents ($(basename "$MAIN_TGZ"))" "$LOG/main-bad"
 fi
 
 # --- 2. the platform tarball ships package.json, README.md and the .node only ----------
 tar -tzf "$PLATFORM_TGZ" | sort >"$LOG/platform-list"
 printf '%s\n' package/README.md "package/$NODE_FILE" package/package.json | sort >"$LOG/platform-want"
 if diff -u "$LOG/platform-want" "$LOG/platform-list" >"$LOG/platform-diff"; then
-  pass "platform tarball: package.json, README.md, $NODE_FILE"
+  ok "platform tarball: package.json, README.md, $NODE_FILE"
 else
-  fail "platform tarball contents ($(basename "$PLATFORM_TGZ"))" "$LOG/platform-diff"
+  ko "platform tarball contents ($(basename "$PLATFORM_TGZ"))" "$LOG/platform-diff"
 fi
 
 # --- 3. npm install into a fresh project ------------------------------------------------
@@ -100,7 +87,7 @@ EOF
       "$MAIN_TGZ" "$PLATFORM_TGZ" "typescript@$TS_VERSION" "@types/node@$TYPES_NODE_VERSION"
 ) >"$LOG/install" 2>&1
 if [[ $? -eq 0 && -f "$APP/node_modules/fasthttp/package.json" && -f "$APP/node_modules/fasthttp-${TARGET}/$NODE_FILE" ]]; then
-  pass "npm install of both tarballs (+ typescript@$TS_VERSION, @types/node@$TYPES_NODE_VERSION)"
+  ok "npm install of both tarballs (+ typescript@$TS_VERSION, @types/node@$TYPES_NODE_VERSION)"
 else
   fatal "npm install of the tarballs in $APP" "$LOG/install"
 fi
@@ -108,7 +95,7 @@ fi
 # The checks below must load the binary from the platform package, not from a
 # stray copy, and must never touch the source tree.
 if find "$APP/node_modules/fasthttp" -name '*.node' | grep -q .; then
-  fail "node_modules/fasthttp contains a .node file"
+  ko "node_modules/fasthttp contains a .node file"
 fi
 
 # One request against a server on 127.0.0.1:0, then a graceful shutdown; the
@@ -138,9 +125,9 @@ ${SERVE_BODY}
 })().catch((error) => { console.error(error); process.exitCode = 1 })
 EOF
 if (cd "$APP" && unset NAPI_RS_NATIVE_LIBRARY_PATH && timeout 30 node cjs.cjs) >"$LOG/cjs" 2>&1; then
-  pass "$(tail -n 1 "$LOG/cjs")"
+  ok "$(tail -n 1 "$LOG/cjs")"
 else
-  fail "require('fasthttp') (CJS) could not serve a request and exit (exit $?)" "$LOG/cjs"
+  ko "require('fasthttp') (CJS) could not serve a request and exit (exit $?)" "$LOG/cjs"
 fi
 
 # --- 5. ESM: import { newServer } from 'fasthttp' ------------------------------------------
@@ -159,9 +146,9 @@ if (dynamic.newServer !== newServer) throw new Error('import("fasthttp") gives a
 ${SERVE_BODY}
 EOF
 if (cd "$APP" && unset NAPI_RS_NATIVE_LIBRARY_PATH && timeout 30 node esm.mjs) >"$LOG/esm" 2>&1; then
-  pass "$(tail -n 1 "$LOG/esm")"
+  ok "$(tail -n 1 "$LOG/esm")"
 else
-  fail "import from 'fasthttp' (ESM) could not serve a request and exit (exit $?)" "$LOG/esm"
+  ko "import from 'fasthttp' (ESM) could not serve a request and exit (exit $?)" "$LOG/esm"
 fi
 
 # --- 6. TypeScript consumers (strict) against the shipped types ---------------------------
@@ -203,9 +190,9 @@ cat >"$APP/tsconfig.json" <<'EOF'
 }
 EOF
 if (cd "$APP" && timeout 120 ./node_modules/.bin/tsc --noEmit -p tsconfig.json) >"$LOG/tsc" 2>&1; then
-  pass "tsc --noEmit (strict, node16; ESM + CJS consumers) against the shipped index.d.ts"
+  ok "tsc --noEmit (strict, node16; ESM + CJS consumers) against the shipped index.d.ts"
 else
-  fail "TypeScript consumer does not compile against the shipped types" "$LOG/tsc"
+  ko "TypeScript consumer does not compile against the shipped types" "$LOG/tsc"
 fi
 
 # --- 7. fasthttp/node: require, import and types ------------------------------------------
@@ -223,9 +210,9 @@ printf "import { createServer } from 'fasthttp/node'\nconst MODE = 'node-esm'\n%
 for mode in cjs esm; do
   file="node-$mode.$([[ $mode == cjs ]] && echo cjs || echo mjs)"
   if (cd "$APP" && unset NAPI_RS_NATIVE_LIBRARY_PATH && timeout 30 node "$file") >"$LOG/node-$mode" 2>&1; then
-    pass "$(tail -n 1 "$LOG/node-$mode")"
+    ok "$(tail -n 1 "$LOG/node-$mode")"
   else
-    fail "fasthttp/node ($mode) could not serve a request and exit (exit $?)" "$LOG/node-$mode"
+    ko "fasthttp/node ($mode) could not serve a request and exit (exit $?)" "$LOG/node-$mode"
   fi
 done
 NODE_TS='
@@ -240,9 +227,9 @@ printf "import { createServer, Server, IncomingMessage, ServerResponse } from 'f
 printf "import { createServer, Server, IncomingMessage, ServerResponse } from 'fasthttp/node'\n%s" "$NODE_TS" >"$APP/node-consumer.cts"
 sed -i 's/"files": \["consumer.mts", "consumer.cts"\]/"files": ["node-consumer.mts", "node-consumer.cts"]/' "$APP/tsconfig.json"
 if (cd "$APP" && timeout 120 ./node_modules/.bin/tsc --noEmit -p tsconfig.json) >"$LOG/tsc-node" 2>&1; then
-  pass "tsc --noEmit (strict, node16; ESM + CJS consumers) against the shipped node.d.ts"
+  ok "tsc --noEmit (strict, node16; ESM + CJS consumers) against the shipped node.d.ts"
 else
-  fail "TypeScript consumer of fasthttp/node does not compile against the shipped types" "$LOG/tsc-node"
+  ko "TypeScript consumer of fasthttp/node does not compile against the shipped types" "$LOG/tsc-node"
 fi
 
 finish

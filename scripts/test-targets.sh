@@ -63,6 +63,8 @@ BUN_VERSION="$(node -p "require('./node_modules/bun/package.json').version" 2>/d
 ARM64_SPECS=(examples takeover streaming files hostile)
 # shellcheck source=targets.sh
 . "$ROOT/scripts/targets.sh" # LINUX_TARGETS, platform_of
+# shellcheck source=results.sh
+. "$ROOT/scripts/results.sh" # ok, ko, report_and_exit
 CACHE="$ROOT/.cache/targets"
 LOGS="$ROOT/.cache/logs"
 ARM64_SYSROOT=/usr/aarch64-linux-gnu
@@ -75,20 +77,7 @@ done
 wants() { [[ " ${sections[*]} " == *" $1 "* ]]; }
 
 mkdir -p "$CACHE" "$LOGS"
-passed=0
-failed=0
-failures=()
-ok() { passed=$((passed + 1)); echo "ok   - $1"; }
-ko() {
-  failed=$((failed + 1)); failures+=("$1"); echo "FAIL - $1"
-  [[ -n "${2:-}" && -s "$2" ]] && tail -n 40 "$2" | sed 's/^/       | /'
-  return 0
-}
-finish() {
-  echo "test targets: $passed passed, $failed failed"
-  ((failed == 0)) || { printf 'test targets: FAILED: %s\n' "${failures[@]}" >&2; exit 1; }
-  exit 0
-}
+finish() { report_and_exit "test targets"; }
 section() { echo "== $1 ($(date +%T))"; }
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/fasthttp-targets.XXXXXX")"
