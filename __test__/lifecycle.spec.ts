@@ -5,7 +5,7 @@ import net from 'node:net'
 import { once } from 'node:events'
 import path from 'node:path'
 import { newServer, type ServerConfig } from '../index'
-import { RawClient, connectError, serve, sleep, spawnListening, startServer, stopAtTeardown, within } from './helpers'
+import { RawClient, connectError, linuxTest, serve, sleep, spawnListening, startServer, stopAtTeardown, within } from './helpers'
 
 const handler = () => 'ok'
 
@@ -252,9 +252,6 @@ test('a valid config resolves its defaults', (t) => {
 })
 
 // --- deferAccept ---------------------------------------------------------------------
-
-// Linux only: elsewhere the option has no effect (a visible skip there).
-const linuxTest = process.platform === 'linux' ? test : test.skip
 
 linuxTest('deferAccept (default true): a connection that has sent nothing is not accepted yet, so it does not take the one maxConnections slot; with deferAccept: false it does', async (t) => {
   for (const deferAccept of [true, false]) {

@@ -24,6 +24,9 @@ export function openFdCount(): number {
 /** Tests that need descriptor counting or Unix sockets handed to JS: a visible skip on Windows. */
 export const unixTest = process.platform === 'win32' ? test.skip : test
 
+/** Tests of Linux-only socket options (`deferAccept`): a visible skip elsewhere. */
+export const linuxTest = process.platform === 'linux' ? test : test.skip
+
 export interface ListeningProcess {
   port: number
   stdout(): string

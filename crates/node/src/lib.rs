@@ -350,9 +350,10 @@ impl NativeServer {
       let Some(handle) = self.handle.as_ref() else {
         return false;
       };
-      if !self.config.inline_turns || self.loop_watch.borrow().is_some() {
+      if self.loop_watch.borrow().is_some() {
         return false;
       }
+      // None without inline turns (or with several I/O threads).
       let Some(Ok(descriptor)) = handle.watch_descriptor() else {
         return false;
       };

@@ -162,6 +162,14 @@ impl WatchState {
     }
   }
 
+  /// Stops watching and gives the turns back to the I/O thread.
+  fn give_back(&self) {
+    self.disarm();
+    if let Some(server) = self.server.upgrade() {
+      server.return_turns();
+    }
+  }
+
   /// Closes both handles (once); the state is freed when libuv is done.
   fn close(&self) {
     if self.closing.get() {
@@ -214,10 +222,7 @@ unsafe extern "C" fn on_readable(handle: *mut c_void, status: c_int, _events: c_
   let state = unsafe { &*(*(handle as *mut *const WatchState)) };
   if status < 0 {
     // The descriptor cannot be watched: the I/O thread takes the turns.
-    state.disarm();
-    if let Some(server) = state.server.upgrade() {
-      server.return_turns();
-    }
+    state.give_back();
     return;
   }
   state.arm();
@@ -228,10 +233,7 @@ unsafe extern "C" fn on_readable(handle: *mut c_void, status: c_int, _events: c_
 unsafe extern "C" fn on_idle(handle: *mut c_void) {
   // SAFETY: as in `on_readable`.
   let state = unsafe { &*(*(handle as *mut *const WatchState)) };
-  state.disarm();
-  if let Some(server) = state.server.upgrade() {
-    server.return_turns();
-  }
+  state.give_back();
 }
 
 /// Frees the state once libuv has closed both handles (and lets the
