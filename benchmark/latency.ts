@@ -12,10 +12,16 @@
 //   `server.warmUp()` before announcing its port.
 // - fairness: 6 of 64 connections ask for `GET /slow5`, whose handler
 //   awaits 5 ms; the other 58's p99 against the same 58 alone (head-of-line
-//   blocking across connections shows up as a ratio well above 1), after a
-//   warm-up second of both loads together.
+//   blocking across connections shows up as a ratio well above 1), closed
+//   loop (as wrk) and at a fixed rate (half fasthttp's capacity). Both loads
+//   come from ONE client process (openloop's slow connections): two load
+//   generators on the one client CPU delay each other, and the busier one
+//   (the faster server's) the more. Each round is a fresh server whose both
+//   paths were warmed together for 3 s first (the slow path is run 50×
+//   less often, and its JIT work otherwise lands inside the measurement);
+//   medians over the rounds, alternating server order.
 //
-//   npx tsx benchmark/latency.ts [--duration S] [--servers fasthttp,uws,bun,node]
+//   npx tsx benchmark/latency.ts [--duration S] [--rounds N] [--servers fasthttp,uws,bun,node]
 
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
@@ -28,6 +34,8 @@ import { SERVERS, runDriver, startServer, type ServerSpec } from './lib/servers'
 const SERVER = 0
 const CLIENT = 1
 const CONNECTIONS = 64
+const SLOW_CONNECTIONS = 6
+const SLOW_PATH = '/slow5'
 
 interface Prepared {
   spec: ServerSpec
@@ -53,6 +61,17 @@ interface OpenLoopResult {
   p50: number
   p99: number
   p999: number
+  /** The slow connections' answers and latencies (µs), when asked for. */
+  slow: { answered: number; p50: number; p99: number }
+}
+
+interface OpenLoopSpec {
+  connections: number
+  /** Requests/s over all `connections`; 0 = closed loop (each sends again once answered). */
+  rate: number
+  seconds: number
+  /** Closed-loop connections of `GET /slow5` from the same process, counted apart. */
+  slowConnections?: number
 }
 
 /** Compiles benchmark/openloop/openloop.c into the temp directory when missing or older than its source. */
@@ -65,11 +84,10 @@ function openLoopBinary(): string {
   return binary
 }
 
-function openLoop(port: number, rate: number, seconds: number): OpenLoopResult {
-  const run = spawnSync('taskset', ['-c', String(CLIENT), openLoopBinary(), String(port), String(CONNECTIONS), String(rate), String(seconds)], {
-    encoding: 'utf8',
-    timeout: (seconds + 30) * 1000,
-  })
+function openLoop(port: number, spec: OpenLoopSpec): OpenLoopResult {
+  const argv = [openLoopBinary(), String(port), String(spec.connections), String(spec.rate), String(spec.seconds)]
+  if (spec.slowConnections) argv.push('/', String(spec.slowConnections), SLOW_PATH)
+  const run = spawnSync('taskset', ['-c', String(CLIENT), ...argv], { encoding: 'utf8', timeout: (spec.seconds + 30) * 1000 })
   if (run.status !== 0) throw new Error(`openloop failed: ${(run.stderr || run.error?.message || '').trim()}`)
   return JSON.parse(run.stdout.trim()) as OpenLoopResult
 }
@@ -106,8 +124,8 @@ export async function fixedRate(servers: Prepared[], capacity: number, durationS
     const rate = Math.round(capacity * fraction)
     for (const server of servers) {
       const r = await withServer(server, (port) => {
-        openLoop(port, rate, 1) // warm-up at the same rate
-        return openLoop(port, rate, durationS)
+        openLoop(port, { connections: CONNECTIONS, rate, seconds: 1 }) // warm-up at the same rate
+        return openLoop(port, { connections: CONNECTIONS, rate, seconds: durationS })
       })
       rows.push({ label: server.spec.label, rate, p50Us: r.p50, p99Us: r.p99, p999Us: r.p999, unanswered: r.sent - r.answered, errors: r.errors })
     }
@@ -137,31 +155,61 @@ export async function coldStart(servers: Prepared[]): Promise<ColdRow[]> {
 
 export interface FairnessRow {
   label: string
-  alone: LoadResult
-  beside: LoadResult
-  slow: LoadResult
+  /** Requests/s of the fast connections; 0 = closed loop. */
+  rate: number
+  /** Medians over the rounds (µs), and the median of each round's beside ÷ alone. */
+  aloneP99Us: number
+  besideP99Us: number
+  ratio: number
+  slowP99Us: number
+  errors: number
 }
 
-export async function fairness(servers: Prepared[], durationS: number): Promise<FairnessRow[]> {
-  const fast = CONNECTIONS - 6
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/**
+ * The fast connections' p99 alone and beside the slow ones, closed loop and
+ * at `rate`, `rounds` times per server (a fresh server each round, server
+ * order alternating).
+ */
+export async function fairness(servers: Prepared[], rate: number, durationS: number, rounds: number): Promise<FairnessRow[]> {
+  const fast = CONNECTIONS - SLOW_CONNECTIONS
+  const runs = new Map<string, { rate: number; alone: OpenLoopResult; beside: OpenLoopResult }[]>()
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? servers : [...servers].reverse()
+    for (const server of order) {
+      const measured = await withServer(server, (port) => {
+        // Both paths warmed together first: a path a server has not run
+        // enough measures its JIT (see the cold-start scenario), not how it
+        // shares the CPU between connections.
+        openLoop(port, { connections: fast, rate: 0, seconds: 3, slowConnections: SLOW_CONNECTIONS })
+        // node:http cannot serve half fasthttp's capacity (see the fixed-rate table): closed loop only.
+        const loads = server.spec.name === 'node' ? [0] : [0, rate]
+        return loads.map((r) => ({
+          rate: r,
+          alone: openLoop(port, { connections: fast, rate: r, seconds: durationS }),
+          beside: openLoop(port, { connections: fast, rate: r, seconds: durationS, slowConnections: SLOW_CONNECTIONS }),
+        }))
+      })
+      runs.set(server.spec.label, [...(runs.get(server.spec.label) ?? []), ...measured])
+    }
+  }
   const rows: FairnessRow[] = []
-  for (const server of servers) {
-    rows.push(
-      await withServer(server, async (port) => {
-        // Warm both paths first: the first seconds of a path a server has
-        // not run yet measure its JIT (see the cold-start scenario), not
-        // how it shares the CPU between connections.
-        await Promise.all([keepAlive(port, 1, fast), keepAlive(port, 1, 6, '/slow5')])
-        const alone = await keepAlive(port, durationS, fast)
-        // The slow connections are open and busy before the fast ones are
-        // measured, and stay busy until after.
-        const slowLoad = keepAlive(port, durationS + 1, 6, '/slow5')
-        await new Promise((resolve) => setTimeout(resolve, 300))
-        const beside = await keepAlive(port, durationS, fast)
-        const slow = await slowLoad
-        return { label: server.spec.label, alone, beside, slow }
-      }),
-    )
+  for (const r of [0, rate]) {
+    for (const server of servers) {
+      const own = (runs.get(server.spec.label) ?? []).filter((run) => run.rate === r)
+      if (own.length === 0) continue
+      rows.push({
+        label: server.spec.label,
+        rate: r,
+        aloneP99Us: median(own.map((run) => run.alone.p99)),
+        besideP99Us: median(own.map((run) => run.beside.p99)),
+        ratio: median(own.map((run) => run.beside.p99 / run.alone.p99)),
+        slowP99Us: median(own.map((run) => run.beside.slow.p99)),
+        // Socket errors and non-200 answers (a request still in flight when the run ends is not one).
+        errors: own.reduce((sum, run) => sum + run.alone.errors + run.beside.errors, 0),
+      })
+    }
   }
   return rows
 }
@@ -169,7 +217,7 @@ export async function fairness(servers: Prepared[], durationS: number): Promise<
 const us = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(0)} µs`)
 const ms = (v: number) => (v >= 1 ? `${v.toFixed(2)} ms` : `${(v * 1000).toFixed(0)} µs`)
 
-export function latencyMarkdown(capacity: number, fixed: FixedRateRow[], cold: ColdRow[], fair: FairnessRow[]): string {
+export function latencyMarkdown(capacity: number, fixed: FixedRateRow[], cold: ColdRow[], fair: FairnessRow[], fairRounds: number): string {
   let out = `## Latency\n\n### Fixed rate (open loop, ${CONNECTIONS} connections; fasthttp's keep-alive capacity here: ${Math.round(capacity)} req/s)\n\n`
   out += '| server | rate | p50 | p99 | p99.9 | unanswered | errors | p99 ÷ fasthttp p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|\n'
   for (const row of fixed) {
@@ -179,14 +227,17 @@ export function latencyMarkdown(capacity: number, fixed: FixedRateRow[], cold: C
   out += `\n### Cold start (wrk, ${CONNECTIONS} connections: the first second of a fresh server, then the next)\n\n`
   out += '| server | first second p99 | next second p99 | cold ÷ warm |\n|---|---:|---:|---:|\n'
   for (const row of cold) out += `| ${row.label} | ${ms(row.cold.p99Ms)} | ${ms(row.warm.p99Ms)} | ${(row.cold.p99Ms / row.warm.p99Ms).toFixed(2)}× |\n`
-  out += `\n### Fairness (58 connections of GET /, beside 6 connections of GET /slow5 that wait 5 ms)\n\n`
-  out += '| server | fast p99 alone | fast p99 beside slow | beside ÷ alone | slow p99 |\n|---|---:|---:|---:|---:|\n'
-  for (const row of fair) out += `| ${row.label} | ${ms(row.alone.p99Ms)} | ${ms(row.beside.p99Ms)} | ${(row.beside.p99Ms / row.alone.p99Ms).toFixed(2)}× | ${ms(row.slow.p99Ms)} |\n`
+  out += `\n### Fairness (${CONNECTIONS - SLOW_CONNECTIONS} connections of GET /, beside ${SLOW_CONNECTIONS} closed-loop connections of GET ${SLOW_PATH} that wait 5 ms, one client process; medians of ${fairRounds} round(s))\n\n`
+  out += '| server | fast load | fast p99 alone | fast p99 beside slow | beside ÷ alone | slow p99 | errors |\n|---|---|---:|---:|---:|---:|---:|\n'
+  for (const row of fair) {
+    const load = row.rate === 0 ? 'closed loop' : `${row.rate} req/s`
+    out += `| ${row.label} | ${load} | ${us(row.aloneP99Us)} | ${us(row.besideP99Us)} | ${row.ratio.toFixed(2)}× | ${us(row.slowP99Us)} | ${row.errors} |\n`
+  }
   return out
 }
 
 /** The whole latency section for the given servers (those that can run here). */
-export async function runLatency(specs: ServerSpec[], durationS: number): Promise<string> {
+export async function runLatency(specs: ServerSpec[], durationS: number, rounds: number): Promise<string> {
   if (!wrkVersion()) return '## Latency\n\nskipped: wrk is not installed\n'
   const servers = specs.map(prepare).filter((p): p is Prepared => p !== undefined)
   const fasthttp = servers.find((s) => s.spec.name === 'fasthttp')
@@ -200,22 +251,24 @@ export async function runLatency(specs: ServerSpec[], durationS: number): Promis
   const fairServers = [...servers]
   const threaded = prepare(SERVERS.find((s) => s.name === 'fasthttp-threaded')!)
   if (threaded) fairServers.splice(1, 0, threaded)
-  const fair = await fairness(fairServers, durationS)
-  return latencyMarkdown(capacity, fixed, cold, fair)
+  const fair = await fairness(fairServers, Math.round(capacity * 0.5), durationS, rounds)
+  return latencyMarkdown(capacity, fixed, cold, fair, rounds)
 }
 
-const HELP = 'Usage: npx tsx benchmark/latency.ts [--duration S] [--servers fasthttp,uws,bun,node]'
+const HELP = 'Usage: npx tsx benchmark/latency.ts [--duration S] [--rounds N] [--servers fasthttp,uws,bun,node]'
 
 async function main(): Promise<void> {
   let durationS = 5
+  let rounds = 3
   let specs = SERVERS.filter((s) => ['fasthttp', 'uws', 'bun', 'node'].includes(s.name))
   parseFlags(process.argv.slice(2), HELP, (flag, arg) => {
     if (flag === '--duration') durationS = arg.number(1)
+    else if (flag === '--rounds') rounds = arg.number(1)
     else if (flag === '--servers') specs = pickByName(SERVERS, arg.value(), flag)
     else return false
     return true
   })
-  console.log(await runLatency(specs, durationS))
+  console.log(await runLatency(specs, durationS, rounds))
 }
 
 if (require.main === module) runDriver('latency bench', main)

@@ -347,7 +347,7 @@ async function main(): Promise<void> {
 
   if (opts.micro !== 'only' && opts.latency) {
     const latencyServers = opts.servers.filter((s) => ['fasthttp', 'uws', 'bun', 'node'].includes(s.name))
-    const latency = await runLatency(latencyServers, opts.durationS)
+    const latency = await runLatency(latencyServers, opts.durationS, opts.rounds)
     sections.push(latency)
     console.log(`\n${latency}`)
   }

@@ -5,7 +5,7 @@
 // request, so a stall delays the requests that would have seen it and hides
 // it from the figures ("coordinated omission"); this one does not.
 //
-//   openloop <port> <connections> <requests/s> <seconds> [path]
+//   openloop <port> <connections> <requests/s> <seconds> [path [slow-connections slow-path]]
 //
 // Each connection sends GET <path> keep-alive, one request in flight at a
 // time, its schedule offset so the connections together send <requests/s>.
@@ -13,6 +13,15 @@
 // and its latency includes the wait. Prints one JSON line: requests sent
 // and answered, errors, and latency percentiles in microseconds. Built by
 // the benchmark (`cc -O2`), never shipped.
+//
+// <requests/s> 0 makes the main connections closed-loop too, each latency
+// then counted from when its request left (as wrk does).
+//
+// For the fairness scenario, <slow-connections> more connections ask for
+// <slow-path> closed-loop (the next request as soon as the answer is in),
+// from this same process, so the two loads do not compete for the client's
+// CPU as two load generators would; their latencies are counted apart
+// ("slow" in the output) and not in the main percentiles.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +43,7 @@ struct conn {
   double next_due;     // when the next request is scheduled (s)
   double sent_due;     // the schedule time of the request in flight
   int in_flight;
+  int slow;            // a slow-path connection: closed loop, counted apart
   size_t have;         // bytes of the current answer received
   char buf[READ_SIZE];
 };
@@ -44,7 +54,7 @@ static double now(void) {
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static unsigned long histogram[BUCKETS];
+static unsigned long histogram[BUCKETS], slow_histogram[BUCKETS];
 
 static int bucket_of(double micros) {
   unsigned long us = micros < 1 ? 1 : (unsigned long)micros;
@@ -59,10 +69,10 @@ static double bucket_value(int b) {
   return power >= 3 ? (double)((8UL + sub) << (power - 3)) : (double)(8 + sub) / 8 * (1UL << power);
 }
 
-static double percentile(unsigned long total, double p) {
+static double percentile(const unsigned long *counts, unsigned long total, double p) {
   unsigned long want = (unsigned long)(total * p), seen = 0;
   for (int b = 0; b < BUCKETS; b++) {
-    seen += histogram[b];
+    seen += counts[b];
     if (seen > want) return bucket_value(b);
   }
   return bucket_value(BUCKETS - 1);
@@ -88,19 +98,22 @@ static long answer_length(const char *buf, size_t have) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 5) {
-    fprintf(stderr, "usage: openloop <port> <connections> <requests/s> <seconds> [path]\n");
+  if (argc < 5 || argc == 7) {
+    fprintf(stderr, "usage: openloop <port> <connections> <requests/s> <seconds> [path [slow-connections slow-path]]\n");
     return 2;
   }
-  int port = atoi(argv[1]), conns = atoi(argv[2]);
+  int port = atoi(argv[1]), conns = atoi(argv[2]), slow_conns = argc > 7 ? atoi(argv[6]) : 0;
   double rate = atof(argv[3]), seconds = atof(argv[4]);
-  char request[512];
+  char request[512], slow_request[512];
   int request_len = snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", argc > 5 ? argv[5] : "/", port);
-  double interval = conns / rate;  // per connection
-  struct conn *cs = calloc(conns, sizeof *cs);
+  int slow_request_len = slow_conns ? snprintf(slow_request, sizeof slow_request, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", argv[7], port) : 0;
+  int closed_loop = rate <= 0;  // rate 0: every connection sends its next request as soon as its answer is in
+  double interval = closed_loop ? 0 : conns / rate;  // per connection
+  int all = conns + slow_conns;
+  struct conn *cs = calloc(all, sizeof *cs);
   int ep = epoll_create1(0);
   double start = now() + 0.05;
-  for (int i = 0; i < conns; i++) {
+  for (int i = 0; i < all; i++) {
     cs[i].fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     if (connect(cs[i].fd, (struct sockaddr *)&addr, sizeof addr)) {
@@ -109,31 +122,38 @@ int main(int argc, char **argv) {
     }
     int one = 1;
     setsockopt(cs[i].fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    cs[i].next_due = start + interval * i / conns;
+    cs[i].slow = i >= conns;
+    cs[i].next_due = cs[i].slow || closed_loop ? start : start + interval * i / conns;
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
     epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
   }
-  unsigned long sent = 0, answered = 0, errors = 0;
+  unsigned long sent = 0, answered = 0, errors = 0, slow_answered = 0;
   double stop = start + seconds;
   struct epoll_event events[256];
   for (;;) {
     double t = now();
     if (t >= stop) break;
     double soonest = stop;
-    for (int i = 0; i < conns; i++) {
+    for (int i = 0; i < all; i++) {
       struct conn *c = &cs[i];
       if (c->fd < 0) continue;
       if (!c->in_flight && c->next_due <= t) {
-        if (write(c->fd, request, request_len) != request_len) {
+        const char *out = c->slow ? slow_request : request;
+        int out_len = c->slow ? slow_request_len : request_len;
+        if (write(c->fd, out, out_len) != out_len) {
           errors++;
           close(c->fd);
           c->fd = -1;
           continue;
         }
         c->in_flight = 1;
+        if (!c->slow) sent++;
+        if (c->slow || closed_loop) {
+          c->sent_due = t;  // closed loop: from when it left
+          continue;
+        }
         c->sent_due = c->next_due;
         c->next_due += interval;
-        sent++;
       }
       if (!c->in_flight && c->next_due < soonest) soonest = c->next_due;
     }
@@ -160,16 +180,25 @@ int main(int argc, char **argv) {
       }
       if (whole > 0 && c->in_flight) {
         if (memcmp(c->buf + 9, "200", 3) != 0) errors++;
-        histogram[bucket_of((arrived - c->sent_due) * 1e6)]++;
-        answered++;
+        int b = bucket_of((arrived - c->sent_due) * 1e6);
+        if (c->slow) {
+          slow_histogram[b]++;
+          slow_answered++;
+        } else {
+          histogram[b]++;
+          answered++;
+        }
+        if (c->slow || closed_loop) c->next_due = arrived;  // closed loop: the next one goes now
         c->in_flight = 0;
         memmove(c->buf, c->buf + whole, c->have - whole);
         c->have -= whole;
       }
     }
   }
-  printf("{\"sent\":%lu,\"answered\":%lu,\"errors\":%lu,\"seconds\":%.3f,\"p50\":%.0f,\"p90\":%.0f,\"p99\":%.0f,\"p999\":%.0f,\"max\":%.0f}\n",
-         sent, answered, errors, seconds, percentile(answered, 0.5), percentile(answered, 0.9), percentile(answered, 0.99),
-         percentile(answered, 0.999), percentile(answered, 0.99999));
+  printf("{\"sent\":%lu,\"answered\":%lu,\"errors\":%lu,\"seconds\":%.3f,\"p50\":%.0f,\"p90\":%.0f,\"p99\":%.0f,\"p999\":%.0f,\"max\":%.0f,"
+         "\"slow\":{\"answered\":%lu,\"p50\":%.0f,\"p99\":%.0f}}\n",
+         sent, answered, errors, seconds, percentile(histogram, answered, 0.5), percentile(histogram, answered, 0.9),
+         percentile(histogram, answered, 0.99), percentile(histogram, answered, 0.999), percentile(histogram, answered, 0.99999),
+         slow_answered, percentile(slow_histogram, slow_answered, 0.5), percentile(slow_histogram, slow_answered, 0.99));
   return 0;
 }
