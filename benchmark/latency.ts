@@ -5,7 +5,9 @@
 //   with cc) sends keep-alive GETs on 64 connections at 50 % and 80 % of
 //   fasthttp's measured capacity and measures each request from the moment
 //   it was due, so a stall cannot hide behind the client waiting for it
-//   (coordinated omission); p50, p99, p99.9.
+//   (coordinated omission); p50, p99, p99.9, medians over the rounds
+//   (single 4 s windows of the same server differ up to 3× here), each
+//   after 2 s at the same rate.
 // - cold start: the first second of load on a server that has served
 //   nothing (no warm-up), against the next second: what a freshly started
 //   or restarted server's clients see; and fasthttp again after it called
@@ -49,7 +51,7 @@ export interface FixedRateRow {
   p50Us: number
   p99Us: number
   p999Us: number
-  /** Requests whose time came but that were never answered before the end. */
+  /** Requests whose time came but that were never answered before the end (the most in a round). */
   unanswered: number
   errors: number
 }
@@ -118,16 +120,42 @@ export async function measureCapacity(fasthttp: Prepared, durationS: number): Pr
   })
 }
 
-export async function fixedRate(servers: Prepared[], capacity: number, durationS: number): Promise<FixedRateRow[]> {
+/**
+ * Runs `measure` on a fresh server for every server, `rounds` times, the
+ * server order alternating; the results per server label, in round order.
+ */
+async function inRounds<T>(servers: Prepared[], rounds: number, measure: (port: number, server: Prepared) => T): Promise<Map<string, T[]>> {
+  const results = new Map<string, T[]>(servers.map((server) => [server.spec.label, []]))
+  for (let round = 0; round < rounds; round++) {
+    for (const server of round % 2 === 0 ? servers : [...servers].reverse()) {
+      results.get(server.spec.label)!.push(await withServer(server, (port) => measure(port, server)))
+    }
+  }
+  return results
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/** p50, p99, p99.9 at 50 % and 80 % of `capacity`: medians over the rounds. */
+export async function fixedRate(servers: Prepared[], capacity: number, durationS: number, rounds: number): Promise<FixedRateRow[]> {
   const rows: FixedRateRow[] = []
   for (const fraction of [0.5, 0.8]) {
     const rate = Math.round(capacity * fraction)
+    const runs = await inRounds(servers, rounds, (port) => {
+      openLoop(port, { connections: CONNECTIONS, rate, seconds: 2 }) // warm-up at the same rate
+      return openLoop(port, { connections: CONNECTIONS, rate, seconds: durationS })
+    })
     for (const server of servers) {
-      const r = await withServer(server, (port) => {
-        openLoop(port, { connections: CONNECTIONS, rate, seconds: 1 }) // warm-up at the same rate
-        return openLoop(port, { connections: CONNECTIONS, rate, seconds: durationS })
+      const own = runs.get(server.spec.label)!
+      rows.push({
+        label: server.spec.label,
+        rate,
+        p50Us: median(own.map((r) => r.p50)),
+        p99Us: median(own.map((r) => r.p99)),
+        p999Us: median(own.map((r) => r.p999)),
+        unanswered: Math.max(...own.map((r) => r.sent - r.answered)),
+        errors: own.reduce((sum, r) => sum + r.errors, 0),
       })
-      rows.push({ label: server.spec.label, rate, p50Us: r.p50, p99Us: r.p99, p999Us: r.p999, unanswered: r.sent - r.answered, errors: r.errors })
     }
   }
   return rows
@@ -165,7 +193,6 @@ export interface FairnessRow {
   errors: number
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 /**
  * The fast connections' p99 alone and beside the slow ones, closed loop and
@@ -174,30 +201,23 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
  */
 export async function fairness(servers: Prepared[], rate: number, durationS: number, rounds: number): Promise<FairnessRow[]> {
   const fast = CONNECTIONS - SLOW_CONNECTIONS
-  const runs = new Map<string, { rate: number; alone: OpenLoopResult; beside: OpenLoopResult }[]>()
-  for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? servers : [...servers].reverse()
-    for (const server of order) {
-      const measured = await withServer(server, (port) => {
-        // Both paths warmed together first: a path a server has not run
-        // enough measures its JIT (see the cold-start scenario), not how it
-        // shares the CPU between connections.
-        openLoop(port, { connections: fast, rate: 0, seconds: 3, slowConnections: SLOW_CONNECTIONS })
-        // node:http cannot serve half fasthttp's capacity (see the fixed-rate table): closed loop only.
-        const loads = server.spec.name === 'node' ? [0] : [0, rate]
-        return loads.map((r) => ({
-          rate: r,
-          alone: openLoop(port, { connections: fast, rate: r, seconds: durationS }),
-          beside: openLoop(port, { connections: fast, rate: r, seconds: durationS, slowConnections: SLOW_CONNECTIONS }),
-        }))
-      })
-      runs.set(server.spec.label, [...(runs.get(server.spec.label) ?? []), ...measured])
-    }
-  }
+  const runs = await inRounds(servers, rounds, (port, server) => {
+    // Both paths warmed together first: a path a server has not run enough
+    // measures its JIT (see the cold-start scenario), not how it shares the
+    // CPU between connections.
+    openLoop(port, { connections: fast, rate: 0, seconds: 3, slowConnections: SLOW_CONNECTIONS })
+    // node:http cannot serve half fasthttp's capacity (see the fixed-rate table): closed loop only.
+    const loads = server.spec.name === 'node' ? [0] : [0, rate]
+    return loads.map((r) => ({
+      rate: r,
+      alone: openLoop(port, { connections: fast, rate: r, seconds: durationS }),
+      beside: openLoop(port, { connections: fast, rate: r, seconds: durationS, slowConnections: SLOW_CONNECTIONS }),
+    }))
+  })
   const rows: FairnessRow[] = []
   for (const r of [0, rate]) {
     for (const server of servers) {
-      const own = (runs.get(server.spec.label) ?? []).filter((run) => run.rate === r)
+      const own = runs.get(server.spec.label)!.flat().filter((run) => run.rate === r)
       if (own.length === 0) continue
       rows.push({
         label: server.spec.label,
@@ -217,8 +237,8 @@ export async function fairness(servers: Prepared[], rate: number, durationS: num
 const us = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(0)} µs`)
 const ms = (v: number) => (v >= 1 ? `${v.toFixed(2)} ms` : `${(v * 1000).toFixed(0)} µs`)
 
-export function latencyMarkdown(capacity: number, fixed: FixedRateRow[], cold: ColdRow[], fair: FairnessRow[], fairRounds: number): string {
-  let out = `## Latency\n\n### Fixed rate (open loop, ${CONNECTIONS} connections; fasthttp's keep-alive capacity here: ${Math.round(capacity)} req/s)\n\n`
+export function latencyMarkdown(capacity: number, fixed: FixedRateRow[], cold: ColdRow[], fair: FairnessRow[], rounds: number): string {
+  let out = `## Latency\n\n### Fixed rate (open loop, ${CONNECTIONS} connections; fasthttp's keep-alive capacity here: ${Math.round(capacity)} req/s; medians of ${rounds} round(s))\n\n`
   out += '| server | rate | p50 | p99 | p99.9 | unanswered | errors | p99 ÷ fasthttp p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|\n'
   for (const row of fixed) {
     const base = fixed.find((r) => r.rate === row.rate && r.label === 'fasthttp')
@@ -227,7 +247,7 @@ export function latencyMarkdown(capacity: number, fixed: FixedRateRow[], cold: C
   out += `\n### Cold start (wrk, ${CONNECTIONS} connections: the first second of a fresh server, then the next)\n\n`
   out += '| server | first second p99 | next second p99 | cold ÷ warm |\n|---|---:|---:|---:|\n'
   for (const row of cold) out += `| ${row.label} | ${ms(row.cold.p99Ms)} | ${ms(row.warm.p99Ms)} | ${(row.cold.p99Ms / row.warm.p99Ms).toFixed(2)}× |\n`
-  out += `\n### Fairness (${CONNECTIONS - SLOW_CONNECTIONS} connections of GET /, beside ${SLOW_CONNECTIONS} closed-loop connections of GET ${SLOW_PATH} that wait 5 ms, one client process; medians of ${fairRounds} round(s))\n\n`
+  out += `\n### Fairness (${CONNECTIONS - SLOW_CONNECTIONS} connections of GET /, beside ${SLOW_CONNECTIONS} closed-loop connections of GET ${SLOW_PATH} that wait 5 ms, one client process; medians of ${rounds} round(s))\n\n`
   out += '| server | fast load | fast p99 alone | fast p99 beside slow | beside ÷ alone | slow p99 | errors |\n|---|---|---:|---:|---:|---:|---:|\n'
   for (const row of fair) {
     const load = row.rate === 0 ? 'closed loop' : `${row.rate} req/s`
@@ -243,7 +263,7 @@ export async function runLatency(specs: ServerSpec[], durationS: number, rounds:
   const fasthttp = servers.find((s) => s.spec.name === 'fasthttp')
   if (!fasthttp) return '## Latency\n\nskipped: fasthttp is not built\n'
   const capacity = await measureCapacity(fasthttp, durationS)
-  const fixed = await fixedRate(servers, capacity, durationS)
+  const fixed = await fixedRate(servers, capacity, durationS, rounds)
   const coldServers = [...servers]
   const warmed = prepare(SERVERS.find((s) => s.name === 'fasthttp-warm')!)
   if (warmed) coldServers.splice(1, 0, warmed)
