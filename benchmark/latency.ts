@@ -31,6 +31,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseFlags, pickByName } from './lib/args'
 import { runLoad, wrkVersion, type LoadResult } from './lib/loadgen'
+import { median } from './lib/report'
 import { SERVERS, runDriver, startServer, type ServerSpec } from './lib/servers'
 
 const SERVER = 0
@@ -134,8 +135,6 @@ async function inRounds<T>(servers: Prepared[], rounds: number, measure: (port: 
   return results
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
-
 /** p50, p99, p99.9 at 50 % and 80 % of `capacity`: medians over the rounds. */
 export async function fixedRate(servers: Prepared[], capacity: number, durationS: number, rounds: number): Promise<FixedRateRow[]> {
   const rows: FixedRateRow[] = []
@@ -192,7 +191,6 @@ export interface FairnessRow {
   slowP99Us: number
   errors: number
 }
-
 
 /**
  * The fast connections' p99 alone and beside the slow ones, closed loop and

@@ -19,6 +19,7 @@ import path from 'node:path'
 import { LOAD_DEFAULTS, loadFlag, parseFlags, type LoadOptions } from './lib/args'
 import { runLoad, wrkVersion, type LoadGenName } from './lib/loadgen'
 import { clkTck, cpuSeconds, cpuTicks } from './lib/proc'
+import { int, median } from './lib/report'
 import { SERVERS_DIR, killAllStarted, rawRequest, runDriver, startServer } from './lib/servers'
 
 const ROOT = path.join(__dirname, '..')
@@ -96,13 +97,6 @@ async function check(app: AppName, impl: Impl, cpu: number | undefined): Promise
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
-  if (s.length === 0) return Number.NaN
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–')
 
 /** Runs the matrix and returns its markdown section (also printing progress). */
 export async function runNodeCompat(opts: NodeCompatOptions): Promise<{ markdown: string }> {

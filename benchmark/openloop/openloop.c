@@ -97,6 +97,11 @@ static long answer_length(const char *buf, size_t have) {
   return (size_t)total <= have ? total : 0;
 }
 
+// A keep-alive `GET <path>` to 127.0.0.1:<port> in `out` (512 bytes); its length.
+static int get_request(char *out, const char *path, int port) {
+  return snprintf(out, 512, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", path, port);
+}
+
 int main(int argc, char **argv) {
   if (argc < 5 || argc == 7) {
     fprintf(stderr, "usage: openloop <port> <connections> <requests/s> <seconds> [path [slow-connections slow-path]]\n");
@@ -105,8 +110,8 @@ int main(int argc, char **argv) {
   int port = atoi(argv[1]), conns = atoi(argv[2]), slow_conns = argc > 7 ? atoi(argv[6]) : 0;
   double rate = atof(argv[3]), seconds = atof(argv[4]);
   char request[512], slow_request[512];
-  int request_len = snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", argc > 5 ? argv[5] : "/", port);
-  int slow_request_len = slow_conns ? snprintf(slow_request, sizeof slow_request, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", argv[7], port) : 0;
+  int request_len = get_request(request, argc > 5 ? argv[5] : "/", port);
+  int slow_request_len = slow_conns ? get_request(slow_request, argv[7], port) : 0;
   int closed_loop = rate <= 0;  // rate 0: every connection sends its next request as soon as its answer is in
   double interval = closed_loop ? 0 : conns / rate;  // per connection
   int all = conns + slow_conns;
